@@ -1,0 +1,1 @@
+"""Backends behind crmcore's ports: memory (the reference) and SQLAlchemy."""

@@ -1,0 +1,375 @@
+"""The in-memory backend: the executable specification every other backend must match.
+
+It keeps committed state in dictionaries.  A unit of work copies a table on
+its first write to it (copy-on-write), so a rollback simply drops the copies
+and a commit swaps them in.  Units of work are serialised by a lock.
+"""
+
+from __future__ import annotations
+
+import copy
+import threading
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from types import TracebackType
+from typing import Any, TypeVar
+from uuid import UUID
+
+import attrs
+
+from crmcore.domain import (
+    Change,
+    Client,
+    ClientSearch,
+    ContactPerson,
+    Employee,
+    Event,
+    EventType,
+    PhoneOwner,
+    TimelineEntry,
+    TimelineFilter,
+)
+from crmcore.errors import DuplicateError, StaleObject, StorageError
+from crmcore.hookspecs import hookimpl
+from crmcore.ports import StorageOptions
+
+__all__ = ["MemoryStorage"]
+
+T = TypeVar("T")
+
+_TABLES = ("clients", "contacts", "employees", "event_types", "events", "timeline", "history")
+
+
+class MemoryStorage:
+    """Storage in this process's memory; gone when the process ends."""
+
+    def __init__(self) -> None:
+        self._tables: dict[str, dict[Any, Any]] = {name: {} for name in _TABLES}
+        self._lock = threading.RLock()
+        self._closed = False
+
+    @property
+    def url(self) -> str:
+        return "memory://"
+
+    def unit_of_work(self) -> MemoryUnitOfWork:
+        if self._closed:
+            raise StorageError("this storage is closed")
+        return MemoryUnitOfWork(self)
+
+    def upgrade(self) -> None:
+        """Nothing to migrate: the memory backend has no schema."""
+
+    def close(self) -> None:
+        self._closed = True
+
+
+class MemoryUnitOfWork:
+    def __init__(self, storage: MemoryStorage) -> None:
+        self._storage = storage
+        self._copies: dict[str, dict[Any, Any]] = {}
+        self.clients = _Clients(self)
+        self.contacts = _Contacts(self)
+        self.employees = _Employees(self)
+        self.event_types = _EventTypes(self)
+        self.events = _Events(self)
+        self.timeline = _Timeline(self)
+        self.history = _History(self)
+
+    def table(self, name: str, *, write: bool = False) -> dict[Any, Any]:
+        if name in self._copies:
+            return self._copies[name]
+        committed = self._storage._tables[name]
+        if not write:
+            return committed
+        copied = dict(committed)
+        self._copies[name] = copied
+        return copied
+
+    def __enter__(self) -> MemoryUnitOfWork:
+        self._storage._lock.acquire()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.rollback()
+        self._storage._lock.release()
+
+    def commit(self) -> None:
+        self._storage._tables.update(self._copies)
+        self._copies = {}
+
+    def rollback(self) -> None:
+        self._copies = {}
+
+
+def _out(value: T) -> T:
+    # Callers get their own copy, so changing it never changes the store.
+    return copy.copy(value)
+
+
+class _Repository:
+    name: str
+    kind: str
+
+    def __init__(self, uow: MemoryUnitOfWork) -> None:
+        self._uow = uow
+
+    def _rows(self) -> dict[Any, Any]:
+        return self._uow.table(self.name)
+
+    def _writable(self) -> dict[Any, Any]:
+        return self._uow.table(self.name, write=True)
+
+    def get(self, id: Any) -> Any:
+        found = self._rows().get(id)
+        return None if found is None else _out(found)
+
+    def _put(self, key: Any, entity: Any) -> None:
+        self._writable()[key] = copy.copy(entity)
+
+    def _replace(self, key: Any, entity: Any, expected_version: int) -> None:
+        stored = self._rows().get(key)
+        if stored is None or stored.version != expected_version:
+            raise StaleObject(
+                self.kind, key, expected_version, None if stored is None else stored.version
+            )
+        self._put(key, entity)
+
+
+class _Clients(_Repository):
+    name = "clients"
+    kind = "client"
+
+    def add(self, client: Client) -> None:
+        if self.get_by_code(client.code) is not None:
+            raise DuplicateError("code", client.code)
+        self._put(client.id, client)
+
+    def get_by_code(self, code: str) -> Client | None:
+        for client in self._rows().values():
+            if client.code == code:
+                return _out(client)  # type: ignore[no-any-return]
+        return None
+
+    def get_many(self, ids: Iterable[UUID]) -> dict[UUID, Client]:
+        rows = self._rows()
+        return {id: _out(rows[id]) for id in set(ids) if id in rows}
+
+    def ids_by_code(self, codes: Iterable[str]) -> dict[str, UUID]:
+        wanted = set(codes)
+        return {c.code: c.id for c in self._rows().values() if c.code in wanted}
+
+    def update(self, client: Client, expected_version: int) -> None:
+        other = self.get_by_code(client.code)
+        if other is not None and other.id != client.id:
+            raise DuplicateError("code", client.code)
+        self._replace(client.id, client, expected_version)
+
+    def search(self, query: ClientSearch) -> list[Client]:
+        found = [c for c in self._rows().values() if query.admits(c)]
+        found.sort(key=lambda c: (c.name_key, c.id))
+        return [_out(c) for c in found[: query.limit]]
+
+    def find_phone_owners(self, e164: str | None, extension: str | None) -> list[PhoneOwner]:
+        def wanted(phone: Any) -> bool:
+            return (e164 is not None and phone.e164 == e164) or (
+                extension is not None and phone.extension == extension
+            )
+
+        owners = [
+            PhoneOwner(client.id, None, phone)
+            for client in self._rows().values()
+            for phone in client.phones
+            if wanted(phone)
+        ]
+        owners += [
+            PhoneOwner(contact.client_id, contact.id, phone)
+            for contact in self._uow.table("contacts").values()
+            for phone in contact.phones
+            if wanted(phone)
+        ]
+        return owners
+
+    def reassign(self, source_id: UUID, target_id: UUID) -> dict[str, int]:
+        moved = {"contacts": 0, "events": 0, "timeline": 0}
+        for table in moved:
+            rows = self._uow.table(table, write=True)
+            for key, row in list(rows.items()):
+                if row.client_id == source_id:
+                    # Moved records change, so stale copies of them must not win later.
+                    bump = {} if table == "timeline" else {"version": row.version + 1}
+                    rows[key] = attrs.evolve(row, client_id=target_id, **bump)
+                    moved[table] += 1
+        return moved
+
+
+class _Contacts(_Repository):
+    name = "contacts"
+    kind = "contact"
+
+    def add(self, contact: ContactPerson) -> None:
+        self._put(contact.id, contact)
+
+    def get_many(self, ids: Iterable[UUID]) -> dict[UUID, ContactPerson]:
+        rows = self._rows()
+        return {id: _out(rows[id]) for id in set(ids) if id in rows}
+
+    def update(self, contact: ContactPerson, expected_version: int) -> None:
+        self._replace(contact.id, contact, expected_version)
+
+    def for_client(self, client_id: UUID, *, include_archived: bool) -> list[ContactPerson]:
+        found = [
+            c
+            for c in self._rows().values()
+            if c.client_id == client_id and (include_archived or not c.archived)
+        ]
+        found.sort(key=lambda c: (c.name, c.id))
+        return [_out(c) for c in found]
+
+
+class _Employees(_Repository):
+    name = "employees"
+    kind = "employee"
+
+    def add(self, employee: Employee) -> None:
+        if self.get_by_code(employee.code) is not None:
+            raise DuplicateError("code", employee.code)
+        self._put(employee.id, employee)
+
+    def get_by_code(self, code: str) -> Employee | None:
+        for employee in self._rows().values():
+            if employee.code == code:
+                return _out(employee)  # type: ignore[no-any-return]
+        return None
+
+    def update(self, employee: Employee, expected_version: int) -> None:
+        other = self.get_by_code(employee.code)
+        if other is not None and other.id != employee.id:
+            raise DuplicateError("code", employee.code)
+        self._replace(employee.id, employee, expected_version)
+
+    def list(self, *, include_archived: bool) -> list[Employee]:
+        found = [e for e in self._rows().values() if include_archived or not e.archived]
+        found.sort(key=lambda e: (e.code, e.id))
+        return [_out(e) for e in found]
+
+
+class _EventTypes(_Repository):
+    name = "event_types"
+    kind = "event type"
+
+    def add(self, event_type: EventType) -> None:
+        if event_type.code in self._rows():
+            raise DuplicateError("code", event_type.code)
+        self._put(event_type.code, event_type)
+
+    def update(self, event_type: EventType, expected_version: int) -> None:
+        self._replace(event_type.code, event_type, expected_version)
+
+    def list(self, *, include_archived: bool) -> list[EventType]:
+        found = [t for t in self._rows().values() if include_archived or not t.archived]
+        found.sort(key=lambda t: t.code)
+        return [_out(t) for t in found]
+
+
+class _Events(_Repository):
+    name = "events"
+    kind = "event"
+
+    def add(self, event: Event) -> None:
+        self.add_many([event])
+
+    def add_many(self, events: Sequence[Event]) -> None:
+        refs = {e.external_ref for e in events if e.external_ref is not None}
+        taken = self.existing_external_refs(refs)
+        if taken or len(refs) < sum(1 for e in events if e.external_ref is not None):
+            duplicate = next(iter(taken)) if taken else "(repeated within the batch)"
+            raise DuplicateError("external_ref", duplicate)
+        rows = self._writable()
+        for event in events:
+            rows[event.id] = copy.copy(event)
+
+    def get_by_external_ref(self, external_ref: str) -> Event | None:
+        for event in self._rows().values():
+            if event.external_ref == external_ref:
+                return _out(event)  # type: ignore[no-any-return]
+        return None
+
+    def existing_external_refs(self, refs: Iterable[str]) -> set[str]:
+        wanted = set(refs)
+        if not wanted:
+            return set()
+        return {e.external_ref for e in self._rows().values() if e.external_ref in wanted}
+
+    def update(self, event: Event, expected_version: int) -> None:
+        if event.external_ref is not None:
+            other = self.get_by_external_ref(event.external_ref)
+            if other is not None and other.id != event.id:
+                raise DuplicateError("external_ref", event.external_ref)
+        self._replace(event.id, event, expected_version)
+
+
+class _Timeline(_Repository):
+    name = "timeline"
+    kind = "timeline entry"
+
+    def add_many(self, entries: Sequence[TimelineEntry]) -> None:
+        rows = self._writable()
+        for entry in entries:
+            rows[entry.id] = entry
+
+    def replace(self, kind: str, source_id: UUID, entry: TimelineEntry | None) -> None:
+        rows = self._writable()
+        for key in [k for k, e in rows.items() if e.kind == kind and e.source_id == source_id]:
+            del rows[key]
+        if entry is not None:
+            rows[entry.id] = entry
+
+    def page(
+        self,
+        client_id: UUID,
+        where: TimelineFilter,
+        *,
+        before: tuple[datetime, UUID] | None,
+        limit: int,
+    ) -> list[TimelineEntry]:
+        found = [
+            e
+            for e in self._rows().values()
+            if e.client_id == client_id
+            and where.admits(e)
+            and (before is None or (e.occurred_at, e.id) < before)
+        ]
+        found.sort(key=lambda e: (e.occurred_at, e.id), reverse=True)
+        return found[:limit]
+
+
+class _History(_Repository):
+    name = "history"
+    kind = "change"
+
+    def add_many(self, changes: Sequence[Change]) -> None:
+        rows = self._writable()
+        for change in changes:
+            rows[change.id] = change
+
+    def for_entity(self, entity_kind: str, entity_id: UUID) -> list[Change]:
+        found = [
+            c
+            for c in self._rows().values()
+            if c.entity_kind == entity_kind and c.entity_id == entity_id
+        ]
+        found.sort(key=lambda c: (c.at, c.id))
+        return found
+
+
+@hookimpl(trylast=True)
+def crmcore_storage(url: str, options: StorageOptions) -> MemoryStorage | None:
+    if options.engine is None and url in ("memory://", "memory:"):
+        return MemoryStorage()
+    return None

@@ -1,0 +1,253 @@
+"""crmcore's tables as SQLAlchemy Core, built per table prefix and schema."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import attrs
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Column,
+    DateTime,
+    Dialect,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    TypeDecorator,
+    Uuid,
+)
+
+__all__ = ["Tables", "UTCDateTime", "build_tables"]
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Aware datetimes stored in UTC; read back aware in UTC on every database.
+
+    SQLite keeps them as fixed-width text, so text order is time order.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        value = value.astimezone(UTC)
+        return value if dialect.name == "postgresql" else value.replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _sortable(length: int) -> Any:
+    # Code point order everywhere, as the memory backend sorts: SQLite's BINARY
+    # collation gives it; PostgreSQL needs the "C" collation for it.
+    return String(length).with_variant(String(length, collation="C"), "postgresql")
+
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s",
+    "pk": "pk_%(table_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+}
+
+
+@attrs.frozen
+class Tables:
+    metadata: MetaData
+    clients: Table
+    client_emails: Table
+    client_tags: Table
+    contacts: Table
+    phones: Table
+    employees: Table
+    event_types: Table
+    events: Table
+    timeline: Table
+    history: Table
+
+
+def _stamps() -> list[Column[Any]]:
+    return [
+        Column("version", Integer, nullable=False),
+        Column("created_at", UTCDateTime, nullable=False),
+        Column("updated_at", UTCDateTime, nullable=False),
+    ]
+
+
+def build_tables(prefix: str = "crm_", schema: str | None = None) -> Tables:
+    """The tables, named ``prefix + name`` in ``schema``."""
+    metadata = MetaData(schema=schema, naming_convention=NAMING)
+    qualified = f"{schema}." if schema else ""
+
+    def fk(table: str) -> str:
+        return f"{qualified}{prefix}{table}.id"
+
+    employees = Table(
+        f"{prefix}employees",
+        metadata,
+        Column("id", Uuid, primary_key=True),
+        Column("code", _sortable(64), nullable=False, unique=True),
+        Column("name", String(300), nullable=False),
+        Column("email", String(320)),
+        Column("phone_e164", String(16)),
+        Column("phone_extension", String(6)),
+        Column("extension", String(6), index=True),
+        Column("department", String(200)),
+        Column("position", String(200)),
+        Column("time_zone", String(64), nullable=False),
+        Column("archived", Boolean, nullable=False),
+        Column("external_id", String(200), index=True),
+        *_stamps(),
+    )
+    clients = Table(
+        f"{prefix}clients",
+        metadata,
+        Column("id", Uuid, primary_key=True),
+        Column("code", String(64), nullable=False, unique=True),
+        Column("code_key", String(64), nullable=False, index=True),
+        Column("name", String(500), nullable=False),
+        Column("name_key", _sortable(500), nullable=False, index=True),
+        Column("kind", String(16), nullable=False),
+        Column("tax_code", String(32), index=True),
+        Column("responsible_id", Uuid, ForeignKey(fk("employees")), index=True),
+        Column("addresses", JSON, nullable=False),
+        Column("notes", Text, nullable=False),
+        Column("archived", Boolean, nullable=False),
+        Column("merged_into", Uuid),
+        Column("external_id", String(200), index=True),
+        *_stamps(),
+    )
+    client_emails = Table(
+        f"{prefix}client_emails",
+        metadata,
+        Column("client_id", Uuid, ForeignKey(fk("clients")), primary_key=True),
+        Column("position", Integer, primary_key=True, autoincrement=False),
+        Column("address", String(320), nullable=False),
+        Column("address_key", String(320), nullable=False, index=True),
+    )
+    client_tags = Table(
+        f"{prefix}client_tags",
+        metadata,
+        Column("client_id", Uuid, ForeignKey(fk("clients")), primary_key=True),
+        Column("position", Integer, primary_key=True, autoincrement=False),
+        Column("tag", String(100), nullable=False, index=True),
+    )
+    contacts = Table(
+        f"{prefix}contacts",
+        metadata,
+        Column("id", Uuid, primary_key=True),
+        Column("client_id", Uuid, ForeignKey(fk("clients")), nullable=False, index=True),
+        Column("name", _sortable(300), nullable=False),
+        Column("position", String(200)),
+        Column("email", String(320)),
+        Column("notes", Text, nullable=False),
+        Column("archived", Boolean, nullable=False),
+        Column("external_id", String(200), index=True),
+        *_stamps(),
+    )
+    phones = Table(
+        f"{prefix}phones",
+        metadata,
+        Column("id", Integer, primary_key=True, autoincrement=True),
+        Column("client_id", Uuid, ForeignKey(fk("clients")), nullable=False, index=True),
+        Column("contact_id", Uuid, ForeignKey(fk("contacts")), index=True),
+        Column("position", Integer, nullable=False),
+        Column("e164", String(16), index=True),
+        Column("extension", String(6), index=True),
+    )
+    event_types = Table(
+        f"{prefix}event_types",
+        metadata,
+        Column("id", Uuid, primary_key=True),
+        Column("code", _sortable(32), nullable=False, unique=True),
+        Column("name", String(200), nullable=False),
+        Column("category", String(16), nullable=False),
+        Column("direction", String(16), nullable=False),
+        Column("system", Boolean, nullable=False),
+        Column("archived", Boolean, nullable=False),
+        *_stamps(),
+    )
+    events = Table(
+        f"{prefix}events",
+        metadata,
+        Column("id", Uuid, primary_key=True),
+        Column(
+            "type_code",
+            String(32),
+            ForeignKey(f"{qualified}{prefix}event_types.code"),
+            nullable=False,
+        ),
+        Column("client_id", Uuid, ForeignKey(fk("clients")), index=True),
+        Column("contact_id", Uuid, ForeignKey(fk("contacts")), index=True),
+        Column("employee_id", Uuid, ForeignKey(fk("employees")), index=True),
+        Column("project_ref", String(200)),
+        Column("occurred_at", UTCDateTime, nullable=False),
+        Column("duration_us", BigInteger),
+        Column("subject", String(500), nullable=False),
+        Column("details", Text, nullable=False),
+        Column("outcome", String(500), nullable=False),
+        Column("external_ref", String(200), unique=True),
+        Column("archived", Boolean, nullable=False),
+        *_stamps(),
+    )
+    timeline = Table(
+        f"{prefix}timeline",
+        metadata,
+        Column("id", Uuid, primary_key=True),
+        Column("client_id", Uuid, ForeignKey(fk("clients")), nullable=False),
+        Column("occurred_at", UTCDateTime, nullable=False),
+        Column("kind", String(32), nullable=False),
+        Column("source_id", Uuid, nullable=False),
+        Column("type_code", String(32)),
+        Column("title", String(500), nullable=False),
+        Column("summary", Text, nullable=False),
+        Column("employee_id", Uuid),
+        Column("contact_id", Uuid),
+    )
+    Index(
+        f"ix_{prefix}timeline_client_moment",
+        timeline.c.client_id,
+        timeline.c.occurred_at,
+        timeline.c.id,
+    )
+    Index(f"ix_{prefix}timeline_source", timeline.c.kind, timeline.c.source_id)
+    history = Table(
+        f"{prefix}history",
+        metadata,
+        Column("id", Uuid, primary_key=True),
+        Column("at", UTCDateTime, nullable=False),
+        Column("actor_id", Uuid),
+        Column("actor_name", String(300), nullable=False),
+        Column("entity_kind", String(32), nullable=False),
+        Column("entity_id", Uuid, nullable=False),
+        Column("action", String(16), nullable=False),
+        Column("field", String(64)),
+        Column("old", Text),
+        Column("new", Text),
+    )
+    Index(f"ix_{prefix}history_entity", history.c.entity_kind, history.c.entity_id, history.c.at)
+    return Tables(
+        metadata=metadata,
+        clients=clients,
+        client_emails=client_emails,
+        client_tags=client_tags,
+        contacts=contacts,
+        phones=phones,
+        employees=employees,
+        event_types=event_types,
+        events=events,
+        timeline=timeline,
+        history=history,
+    )

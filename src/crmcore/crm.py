@@ -1,0 +1,192 @@
+"""The CRM object and ``crmcore.open``."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from types import TracebackType
+from typing import Any
+from uuid import UUID
+
+import phonenumbers
+
+from crmcore.domain import SYSTEM_ACTOR, Actor, Employee, EventType
+from crmcore.errors import PluginError, StorageError, ValidationError
+from crmcore.plugins import plugin_manager
+from crmcore.ports import Storage, StorageOptions, UnitOfWork
+from crmcore.services.base import Context, Runtime, unit_of_work
+from crmcore.services.cards import CardService
+from crmcore.services.clients import ClientService, ContactService
+from crmcore.services.employees import EmployeeService
+from crmcore.services.event_types import EventTypeService
+from crmcore.services.events import EventService
+from crmcore.services.history import HistoryService
+from crmcore.services.refs import find_employee
+from crmcore.services.telephony import TelephonyService
+from crmcore.services.timeline import TimelineService
+
+__all__ = ["CRM", "open"]
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class CRM:
+    """An opened CRM: one namespace per capability, all calls made by one actor.
+
+    Get one with :func:`crmcore.open`; get the same CRM acting as an employee
+    with :meth:`acting_as`.  Every call completes or writes nothing; group
+    several calls into one unit of work with :meth:`transaction`.
+    """
+
+    def __init__(self, runtime: Runtime, actor: Actor = SYSTEM_ACTOR) -> None:
+        self._runtime = runtime
+        context = Context(runtime, actor)
+        self.clients = ClientService(context)
+        self.contacts = ContactService(context)
+        self.employees = EmployeeService(context)
+        self.event_types = EventTypeService(context)
+        self.events = EventService(context)
+        self.telephony = TelephonyService(context)
+        self.history = HistoryService(context)
+        self.timeline = TimelineService(context)
+        self.card = CardService(context)
+
+    @property
+    def actor(self) -> Actor:
+        """Who the calls of this CRM object are made by."""
+        return self.clients.actor
+
+    @property
+    def storage(self) -> Storage:
+        return self._runtime.storage
+
+    def acting_as(self, employee: Employee | UUID | str) -> CRM:
+        """The same CRM, with calls made (and recorded) as ``employee``.
+
+        Raises:
+            ValidationError: no such employee, or the employee is archived.
+
+        Example:
+            >>> import crmcore
+            >>> crm = crmcore.open()
+            >>> iryna = crm.employees.create(code="2", name="Петрова Ірина")
+            >>> crm.acting_as(iryna).actor.name
+            'Петрова Ірина'
+        """
+        with unit_of_work(self._runtime) as uow:
+            found = find_employee(uow, employee, "employee")
+        if found.archived:
+            raise ValidationError("employee", f"{found.name!r} is archived")
+        return CRM(self._runtime, Actor(found.id, found.name))
+
+    @contextmanager
+    def transaction(self) -> Iterator[UnitOfWork]:
+        """Run several calls as one unit of work: all of them happen, or none.
+
+        Example:
+            >>> import crmcore
+            >>> crm = crmcore.open()
+            >>> try:
+            ...     with crm.transaction():
+            ...         _ = crm.clients.create(code="A1", name="Перший")
+            ...         _ = crm.clients.create(code="A1", name="Дубль")
+            ... except crmcore.errors.DuplicateError:
+            ...     pass
+            >>> crm.clients.search(code="A1")
+            []
+        """
+        with unit_of_work(self._runtime) as uow:
+            yield uow
+
+    def close(self) -> None:
+        """Release the storage (connections, files)."""
+        self._runtime.storage.close()
+
+    def __enter__(self) -> CRM:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"<CRM {self._runtime.storage.url} as {self.actor.name}>"
+
+
+def open(  # noqa: A001 - mirrors builtins.open on purpose: crmcore.open(url)
+    url: str | None = None,
+    *,
+    engine: Any = None,
+    table_prefix: str = "crm_",
+    schema: str | None = None,
+    upgrade: bool = True,
+    phone_region: str = "UA",
+    clock: Callable[[], datetime] | None = None,
+    plugins: Iterable[object] = (),
+) -> CRM:
+    """Open a CRM.
+
+    Args:
+        url: where the data lives: ``None`` or ``"memory://"`` for a database
+            in memory, ``"sqlite:///crm.sqlite"`` for an embedded file,
+            ``"postgresql+psycopg://user@host/db"`` for PostgreSQL, or any
+            scheme a plugin serves.
+        engine: a host application's SQLAlchemy ``Engine``; crmcore's tables
+            are then created in the host's database.
+        table_prefix: put before every crmcore table name.
+        schema: database schema for crmcore's tables (PostgreSQL).
+        upgrade: create or migrate the schema to the current revision.
+        phone_region: region for phone numbers written without a country code.
+        clock: returns the current tz-aware time; tests pass a fixed one.
+        plugins: extra plugin objects or modules for this CRM only.
+
+    Returns:
+        A :class:`CRM` acting as the system; see :meth:`CRM.acting_as`.
+
+    Raises:
+        StorageError: no backend serves the URL, or the schema is outdated and
+            ``upgrade`` is False.
+        ValidationError: an unknown phone region.
+        PluginError: a plugin registered something unusable.
+
+    Example:
+        >>> import crmcore
+        >>> with crmcore.open() as crm:
+        ...     crm.storage.url
+        'memory://'
+    """
+    if phone_region not in phonenumbers.SUPPORTED_REGIONS:
+        raise ValidationError("phone_region", f"{phone_region!r} is not a region phonenumbers knows")
+    if url is None and engine is None:
+        url = "memory://"
+    manager = plugin_manager(plugins)
+    options = StorageOptions(table_prefix=table_prefix, schema=schema, upgrade=upgrade, engine=engine)
+    storage = manager.hook.crmcore_storage(url=url or "", options=options)
+    if storage is None:
+        raise StorageError(
+            f"no storage backend serves {url!r}: crmcore knows memory://, sqlite:/// and "
+            "postgresql+psycopg:// URLs; a plugin may add other schemes"
+        )
+    if upgrade:
+        storage.upgrade()
+    runtime = Runtime(storage=storage, plugins=manager, clock=clock or _utc_now, phone_region=phone_region)
+    crm = CRM(runtime)
+    registered: list[EventType] = []
+
+    def register(event_type: EventType) -> None:
+        if not isinstance(event_type, EventType):
+            raise PluginError(
+                f"crmcore_event_types registered {event_type!r}; it must register EventType objects"
+            )
+        registered.append(event_type)
+
+    manager.hook.crmcore_event_types(register=register)
+    crm.event_types.ensure_registered(registered)
+    return crm

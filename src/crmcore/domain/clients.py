@@ -1,0 +1,126 @@
+"""Clients (counterparties) and their contact persons."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from uuid import UUID
+
+import attrs
+
+from crmcore.domain import _checks as check
+from crmcore.domain.ids import new_id
+from crmcore.domain.phones import Phone
+
+__all__ = ["Address", "AddressKind", "Client", "ClientKind", "ContactPerson", "search_key"]
+
+
+class ClientKind(enum.StrEnum):
+    """Where a client stands with us."""
+
+    PROSPECT = "prospect"
+    CUSTOMER = "customer"
+    PARTNER = "partner"
+    SUPPLIER = "supplier"
+
+
+class AddressKind(enum.StrEnum):
+    LEGAL = "legal"
+    ACTUAL = "actual"
+    POSTAL = "postal"
+    DELIVERY = "delivery"
+
+
+def search_key(value: str) -> str:
+    """The form names and e-mails are compared in: case-folded, spaces collapsed.
+
+    ``str.casefold`` handles Cyrillic (``"ДЕЛІКАТЕС"`` → ``"делікатес"``), which
+    SQL ``LOWER`` does not on every database, so the key is computed here and
+    stored beside the name.
+    """
+    return " ".join(value.casefold().split())
+
+
+@attrs.frozen
+class Address:
+    """A postal address; ``text`` is the full line as it is printed."""
+
+    text: str = attrs.field(converter=check.strip, validator=check.text(max_length=500))
+    kind: AddressKind = attrs.field(default=AddressKind.LEGAL, converter=AddressKind)
+    postcode: str | None = attrs.field(default=None, validator=check.text(optional=True))
+    city: str | None = attrs.field(default=None, validator=check.text(optional=True))
+    country: str | None = attrs.field(default=None, validator=check.text(optional=True))
+
+
+@attrs.define(kw_only=True)
+class Client:
+    """A client: an existing customer, a prospect, a partner or a supplier.
+
+    ``code`` is the business code people see (unique); ``id`` is the storage id.
+    """
+
+    code: str = attrs.field(converter=check.strip, validator=check.text(max_length=64))
+    name: str = attrs.field(converter=check.strip, validator=check.text(max_length=500))
+    kind: ClientKind = attrs.field(default=ClientKind.PROSPECT, validator=check.of_type(ClientKind))
+    tax_code: str | None = attrs.field(
+        default=None, converter=check.strip, validator=check.text(optional=True, max_length=32)
+    )
+    responsible_id: UUID | None = attrs.field(default=None, validator=check.uuid(optional=True))
+    addresses: tuple[Address, ...] = attrs.field(
+        default=(), converter=check.as_tuple, validator=check.tuple_of(Address)
+    )
+    phones: tuple[Phone, ...] = attrs.field(
+        default=(), converter=check.as_tuple, validator=check.tuple_of(Phone)
+    )
+    emails: tuple[str, ...] = attrs.field(default=(), converter=check.as_tuple, validator=check.emails)
+    notes: str = attrs.field(default="", validator=check.long_text)
+    tags: tuple[str, ...] = attrs.field(default=(), converter=check.as_tuple, validator=check.tags)
+    archived: bool = attrs.field(default=False, validator=check.of_type(bool))
+    merged_into: UUID | None = attrs.field(default=None, validator=check.uuid(optional=True))
+    external_id: str | None = attrs.field(
+        default=None, validator=check.text(optional=True, max_length=200)
+    )
+    id: UUID = attrs.field(factory=new_id, validator=check.uuid())
+    version: int = attrs.field(default=0, validator=check.positive_version)
+    created_at: datetime | None = attrs.field(
+        default=None, converter=check.to_utc, validator=check.aware_datetime(optional=True)
+    )
+    updated_at: datetime | None = attrs.field(
+        default=None, converter=check.to_utc, validator=check.aware_datetime(optional=True)
+    )
+
+    @property
+    def name_key(self) -> str:
+        return search_key(self.name)
+
+    @property
+    def code_key(self) -> str:
+        return search_key(self.code)
+
+
+@attrs.define(kw_only=True)
+class ContactPerson:
+    """A person at a client: name, position, phones (with PBX extensions), e-mail."""
+
+    client_id: UUID = attrs.field(validator=check.uuid())
+    name: str = attrs.field(converter=check.strip, validator=check.text(max_length=300))
+    position: str | None = attrs.field(
+        default=None, converter=check.strip, validator=check.text(optional=True, max_length=200)
+    )
+    phones: tuple[Phone, ...] = attrs.field(
+        default=(), converter=check.as_tuple, validator=check.tuple_of(Phone)
+    )
+    email: str | None = attrs.field(default=None, converter=check.strip, validator=check.email(optional=True))
+    notes: str = attrs.field(default="", validator=check.long_text)
+    archived: bool = attrs.field(default=False, validator=check.of_type(bool))
+    external_id: str | None = attrs.field(
+        default=None, validator=check.text(optional=True, max_length=200)
+    )
+    id: UUID = attrs.field(factory=new_id, validator=check.uuid())
+    version: int = attrs.field(default=0, validator=check.positive_version)
+    created_at: datetime | None = attrs.field(
+        default=None, converter=check.to_utc, validator=check.aware_datetime(optional=True)
+    )
+    updated_at: datetime | None = attrs.field(
+        default=None, converter=check.to_utc, validator=check.aware_datetime(optional=True)
+    )

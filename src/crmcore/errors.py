@@ -1,0 +1,98 @@
+"""The one exception hierarchy of crmcore.
+
+Every error crmcore raises on purpose derives from :class:`CRMError`, so a host
+can catch them all in one place.  Bad input raises :class:`ValidationError`
+naming the field, and the operation that raised it has written nothing.
+
+Example:
+    >>> from crmcore.errors import ValidationError
+    >>> err = ValidationError("phones[0]", "is not a valid phone number")
+    >>> str(err)
+    'phones[0]: is not a valid phone number'
+    >>> err.field
+    'phones[0]'
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "CRMError",
+    "Conflict",
+    "DuplicateError",
+    "NotFound",
+    "PermissionDenied",
+    "PluginError",
+    "StaleObject",
+    "StorageError",
+    "ValidationError",
+]
+
+
+class CRMError(Exception):
+    """Base of every error crmcore raises on purpose."""
+
+
+class ValidationError(CRMError, ValueError):
+    """Input that crmcore refuses; nothing was written.
+
+    Attributes:
+        field: the path of the offending field, e.g. ``"name"`` or ``"phones[1]"``.
+        problem: what is wrong with it, in words a person understands.
+    """
+
+    def __init__(self, field: str, problem: str) -> None:
+        self.field = field
+        self.problem = problem
+        super().__init__(f"{field}: {problem}")
+
+    def at(self, prefix: str) -> ValidationError:
+        """The same error with its field path nested under ``prefix``."""
+        return ValidationError(f"{prefix}.{self.field}" if prefix else self.field, self.problem)
+
+
+class NotFound(CRMError, LookupError):
+    """The entity asked for does not exist."""
+
+    def __init__(self, kind: str, key: object) -> None:
+        self.kind = kind
+        self.key = key
+        super().__init__(f"{kind} {key!r} not found")
+
+
+class Conflict(CRMError):
+    """The change conflicts with the stored state."""
+
+
+class DuplicateError(Conflict, ValidationError):
+    """A value that must be unique is taken already (e.g. a client code)."""
+
+    def __init__(self, field: str, value: object) -> None:
+        ValidationError.__init__(self, field, f"{value!r} is already taken")
+        self.value = value
+
+
+class StaleObject(Conflict):
+    """An update was based on an out-of-date version of the entity."""
+
+    def __init__(self, kind: str, key: object, expected: int, actual: int | None) -> None:
+        self.kind = kind
+        self.key = key
+        self.expected = expected
+        self.actual = actual
+        super().__init__(
+            f"{kind} {key} was changed by someone else: "
+            f"your copy is version {expected}, the stored one is version {actual}; "
+            "reload it and apply the change again"
+        )
+
+
+class PermissionDenied(CRMError):
+    """The actor may not make this call."""
+
+
+class PluginError(CRMError):
+    """A plugin is missing, misbehaves or returned something unusable."""
+
+
+class StorageError(CRMError):
+    """The storage backend cannot serve the request (schema out of date, bad URL, ...)."""

@@ -1,0 +1,73 @@
+"""Every hook crmcore calls, grouped and documented.
+
+A plugin is any object or module with functions marked ``@crmcore.hookimpl``
+whose names match the specs below.  Installed plugins are found through the
+``crmcore`` entry-point group; a host can also pass plugins to
+``crmcore.open(plugins=[...])``.  crmcore's own implementations are
+registered ``trylast``, so a host's implementation wins.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+import pluggy
+
+if TYPE_CHECKING:
+    from crmcore.domain import Actor, EventType
+    from crmcore.ports import Storage, StorageOptions
+
+__all__ = ["hookimpl", "hookspec"]
+
+hookspec = pluggy.HookspecMarker("crmcore")
+hookimpl = pluggy.HookimplMarker("crmcore")
+
+
+# --- storage -----------------------------------------------------------------
+
+
+@hookspec(firstresult=True)
+def crmcore_storage(url: str, options: StorageOptions) -> Storage | None:  # type: ignore[empty-body]
+    """Open the storage for ``url``, or return None if the URL is not yours.
+
+    Called once by ``crmcore.open``.  Return an object implementing
+    :class:`crmcore.ports.Storage`.  crmcore answers ``memory://``,
+    ``sqlite://`` and ``postgresql://`` URLs (and ``options.engine``).
+
+    Stops at first non-None result.
+    """
+
+
+# --- extensions --------------------------------------------------------------
+
+
+@hookspec
+def crmcore_event_types(register: Callable[[EventType], None]) -> None:
+    """Register event types by calling ``register(EventType(...))`` for each.
+
+    Called by ``crmcore.open``; every implementation is called.  Types that are
+    not yet in the database are added to it; a type registered by a plugin
+    keeps its stored name if a user has renamed it since.
+    """
+
+
+# --- access ------------------------------------------------------------------
+
+
+@hookspec
+def crmcore_authorize(
+    actor: Actor, action: str, entity_kind: str, entity: Any
+) -> bool | None:
+    """Allow or deny one call made by ``actor``.
+
+    ``action`` is one of ``"read"``, ``"create"``, ``"update"``, ``"archive"``,
+    ``"restore"``, ``"merge"``, ``"import"``; ``entity_kind`` names the
+    capability (``"client"``, ``"contact"``, ``"employee"``, ``"event_type"``,
+    ``"event"``, ``"timeline"``, ``"history"``); ``entity`` is the object acted
+    on, or None for searches and lists.
+
+    Every implementation is called; if any returns False the call raises
+    :class:`crmcore.errors.PermissionDenied` and writes nothing.  Return None
+    to have no opinion.
+    """

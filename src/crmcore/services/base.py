@@ -1,0 +1,196 @@
+"""What every service shares: the runtime, the acting actor, units of work, history."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import AbstractContextManager, contextmanager
+from contextvars import ContextVar
+from datetime import datetime
+from typing import Any, TypeVar
+from uuid import UUID
+
+import attrs
+import pluggy
+
+from crmcore.domain import Actor, Change, ChangeAction
+from crmcore.domain.history import diff
+from crmcore.errors import CRMError, PermissionDenied, PluginError, StaleObject, ValidationError
+from crmcore.ports import Storage, UnitOfWork
+
+__all__ = ["Context", "Runtime", "Service", "build", "entity_id", "unit_of_work"]
+
+E = TypeVar("E")
+
+#: Fields no update may set directly: identity, bookkeeping, and states with their own calls.
+_PROTECTED = frozenset({"id", "version", "created_at", "updated_at", "archived", "merged_into"})
+
+
+@attrs.frozen
+class Runtime:
+    """Shared by every actor view of one opened CRM."""
+
+    storage: Storage
+    plugins: pluggy.PluginManager
+    clock: Callable[[], datetime]
+    phone_region: str
+    current: ContextVar[UnitOfWork | None] = attrs.field(
+        factory=lambda: ContextVar("crmcore_unit_of_work", default=None)
+    )
+
+
+@attrs.frozen
+class Context:
+    runtime: Runtime
+    actor: Actor
+
+
+@contextmanager
+def unit_of_work(runtime: Runtime) -> Iterator[UnitOfWork]:
+    """Join the unit of work open in this context, or open one and commit it at the end."""
+    current = runtime.current.get()
+    if current is not None:
+        yield current
+        return
+    with runtime.storage.unit_of_work() as uow:
+        token = runtime.current.set(uow)
+        try:
+            yield uow
+            uow.commit()
+        finally:
+            runtime.current.reset(token)
+
+
+class Service:
+    """Base of the capability services: ``crm.clients``, ``crm.events``, ...
+
+    Every public method authorises the actor, runs in one unit of work (joining
+    the caller's ``crm.transaction()`` if one is open), and either completes
+    or writes nothing.
+    """
+
+    kind: str = ""
+
+    def __init__(self, context: Context) -> None:
+        self._context = context
+
+    @property
+    def actor(self) -> Actor:
+        """Who the calls of this service are made by."""
+        return self._context.actor
+
+    def _now(self) -> datetime:
+        now = self._context.runtime.clock()
+        if now.tzinfo is None or now.utcoffset() is None:
+            raise PluginError("the clock returned a naive datetime; it must be timezone-aware")
+        return now
+
+    def _unit_of_work(self) -> AbstractContextManager[UnitOfWork]:
+        return unit_of_work(self._context.runtime)
+
+    def _authorize(self, action: str, entity: Any = None, *, kind: str | None = None) -> None:
+        verdicts = self._context.runtime.plugins.hook.crmcore_authorize(
+            actor=self.actor, action=action, entity_kind=kind or self.kind, entity=entity
+        )
+        if any(verdict is False for verdict in verdicts):
+            raise PermissionDenied(f"{self.actor.name} may not {action} {kind or self.kind}")
+
+    def _change(self, entity_id: UUID, action: ChangeAction, at: datetime, **values: Any) -> Change:
+        return Change(
+            entity_kind=self.kind,
+            entity_id=entity_id,
+            action=action,
+            at=at,
+            actor_id=self.actor.employee_id,
+            actor_name=self.actor.name,
+            **values,
+        )
+
+    def _record(
+        self, uow: UnitOfWork, before: Any, after: Any, at: datetime, action: ChangeAction
+    ) -> None:
+        if before is None:
+            changes = [self._change(after.id, ChangeAction.CREATE, at)]
+        else:
+            changes = [
+                self._change(after.id, action, at, field=field, old=old, new=new)
+                for field, old, new in diff(before, after)
+            ]
+        uow.history.add_many(changes)
+
+    def _add(self, uow: UnitOfWork, repository: Any, entity: E) -> E:
+        """Authorise, stamp and store a new entity, recording its creation."""
+        self._authorize("create", entity)
+        at = self._now()
+        created = attrs.evolve(entity, version=1, created_at=at, updated_at=at)  # type: ignore[misc]
+        repository.add(created)
+        self._record(uow, None, created, at, ChangeAction.CREATE)
+        return created  # type: ignore[no-any-return]
+
+    def _update(
+        self,
+        uow: UnitOfWork,
+        repository: Any,
+        stored: E,
+        given: object,
+        changes: Mapping[str, Any],
+        *,
+        action: ChangeAction = ChangeAction.UPDATE,
+        authorize_as: str = "update",
+    ) -> E:
+        """Apply validated ``changes`` to ``stored`` one version further, or raise.
+
+        ``given`` is what the caller passed: when it is an entity, its version
+        must still be the stored one (an update from a stale copy is refused).
+        """
+        key = getattr(stored, "code", None) or getattr(stored, "id", None)
+        stored_version: int = stored.version  # type: ignore[attr-defined]
+        given_version = getattr(given, "version", None)
+        if isinstance(given_version, int) and given_version != stored_version:
+            raise StaleObject(self.kind, key, given_version, stored_version)
+        if action is ChangeAction.UPDATE:
+            names = {field.name for field in attrs.fields(type(stored))}  # type: ignore[misc]
+            for name in changes:
+                if name not in names:
+                    raise ValidationError(name, f"is not a field of {self.kind}")
+                if name in _PROTECTED:
+                    raise ValidationError(name, "cannot be changed with update()")
+        at = self._now()
+        changed = attrs.evolve(  # type: ignore[misc]
+            stored, **changes, version=stored_version + 1, updated_at=at
+        )
+        self._authorize(authorize_as, changed)
+        if next(diff(stored, changed), None) is None:
+            return stored  # nothing changed: write nothing, keep the version
+        repository.update(changed, stored_version)
+        self._record(uow, stored, changed, at, action)
+        return changed  # type: ignore[no-any-return]
+
+    def _archive(self, uow: UnitOfWork, repository: Any, stored: E, given: object) -> E:
+        return self._update(
+            uow, repository, stored, given, {"archived": True},
+            action=ChangeAction.ARCHIVE, authorize_as="archive",
+        )
+
+    def _restore(self, uow: UnitOfWork, repository: Any, stored: E, given: object) -> E:
+        return self._update(
+            uow, repository, stored, given, {"archived": False},
+            action=ChangeAction.RESTORE, authorize_as="restore",
+        )
+
+
+def entity_id(value: object) -> UUID | None:
+    """The storage id of an entity or an id; None for None."""
+    if value is None or isinstance(value, UUID):
+        return value
+    found = getattr(value, "id", None)
+    return found if isinstance(found, UUID) else None
+
+
+def build(entity_type: type[E], **fields: Any) -> E:
+    """Construct a model object, turning a wrong argument into a ValidationError."""
+    try:
+        return entity_type(**fields)
+    except CRMError:
+        raise
+    except TypeError as error:
+        raise ValidationError(entity_type.__name__.lower(), str(error)) from None

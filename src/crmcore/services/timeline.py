@@ -1,0 +1,105 @@
+"""The client timeline: read it, and the one way capabilities write to it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+
+from crmcore.domain import Event, Page, TimelineEntry, TimelineFilter
+from crmcore.domain.search import MAX_LIMIT
+from crmcore.domain.timeline import decode_cursor, encode_cursor
+from crmcore.errors import ValidationError
+from crmcore.services.base import Service
+from crmcore.services.refs import ClientRef, find_client
+
+__all__ = ["TimelineService", "entry_for_event"]
+
+_SUMMARY_LENGTH = 280
+
+
+def entry_for_event(event: Event) -> TimelineEntry | None:
+    """The timeline line an event shows as (None for events without a client or archived)."""
+    if event.client_id is None or event.archived:
+        return None
+    summary = event.details if len(event.details) <= _SUMMARY_LENGTH else (
+        event.details[: _SUMMARY_LENGTH - 1] + "…"
+    )
+    return TimelineEntry(
+        id=event.id,
+        client_id=event.client_id,
+        occurred_at=event.occurred_at,
+        kind="event",
+        source_id=event.id,
+        type_code=event.type_code,
+        title=event.subject,
+        summary=summary,
+        employee_id=event.employee_id,
+        contact_id=event.contact_id,
+    )
+
+
+def _codes(values: str | Iterable[str] | None, field: str) -> frozenset[str] | None:
+    if values is None:
+        return None
+    if isinstance(values, str):
+        return frozenset({values})
+    codes = frozenset(values)
+    if not all(isinstance(code, str) for code in codes):
+        raise ValidationError(field, "must be strings")
+    return codes
+
+
+class TimelineService(Service):
+    """``crm.timeline(client, ...)``: everything that happened with a client, newest first."""
+
+    kind = "timeline"
+
+    def __call__(
+        self,
+        client: ClientRef,
+        *,
+        kinds: str | Iterable[str] | None = None,
+        types: str | Iterable[str] | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        limit: int = 50,
+        cursor: str | None = None,
+    ) -> Page[TimelineEntry]:
+        """One page of a client's timeline, newest first.
+
+        Args:
+            client: the client (entity, id or code).
+            kinds: only these kinds of entry (``"event"``; later ``"task"``, ...).
+            types: only these event type codes (``"ВхЗ"``).
+            since: only entries at or after this moment (tz-aware).
+            until: only entries before this moment (tz-aware).
+            limit: page size, 1 to 1000.
+            cursor: ``next_cursor`` of the previous page.
+
+        Returns:
+            A :class:`Page` whose ``next_cursor`` is None on the last page.
+            Paging is by key (moment, id), so entries added meanwhile never
+            shift or repeat the pages already read.
+
+        Raises:
+            ValidationError: a naive datetime, a bad limit or cursor.
+            NotFound: no such client.
+        """
+        if not isinstance(limit, int) or isinstance(limit, bool) or not 1 <= limit <= MAX_LIMIT:
+            raise ValidationError("limit", f"must be an integer from 1 to {MAX_LIMIT}")
+        try:
+            where = TimelineFilter(
+                kinds=_codes(kinds, "kinds"), type_codes=_codes(types, "types"),
+                since=since, until=until,
+            )
+        except TypeError as error:
+            raise ValidationError("timeline", str(error)) from None
+        before = None if cursor is None else decode_cursor(cursor)
+        with self._unit_of_work() as uow:
+            owner = find_client(uow, client)
+            self._authorize("read", owner)
+            rows = uow.timeline.page(owner.id, where, before=before, limit=limit + 1)
+        items = rows[:limit]
+        more = len(rows) > limit
+        next_cursor = encode_cursor(items[-1].occurred_at, items[-1].id) if more else None
+        return Page(items=tuple(items), next_cursor=next_cursor)
