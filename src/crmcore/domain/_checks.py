@@ -167,6 +167,27 @@ def positive_version(_: Any, attribute: attrs.Attribute[Any], value: Any) -> Non
         raise ValidationError(attribute.name, "must be a non-negative integer")
 
 
+def enum_of(enum_type: type[Any]) -> Callable[[Any], Any]:
+    """Convert a known value (``"customer"``) to the enum member; leave others to the validator."""
+
+    def convert(value: Any) -> Any:
+        try:
+            return enum_type(value)
+        except ValueError:
+            return value
+
+    return convert
+
+
+def member_of(enum_type: type[Any]) -> Validator:
+    def check(_: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+        if not isinstance(value, enum_type):
+            allowed = ", ".join(item.value for item in enum_type)
+            raise ValidationError(attribute.name, f"{value!r} is not one of: {allowed}")
+
+    return check
+
+
 def as_tuple(value: Any) -> Any:
     """Accept any iterable (not a lone string) for a tuple field."""
     if isinstance(value, (list, set, frozenset)):

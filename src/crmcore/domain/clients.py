@@ -46,7 +46,11 @@ class Address:
     """A postal address; ``text`` is the full line as it is printed."""
 
     text: str = attrs.field(converter=check.strip, validator=check.text(max_length=500))
-    kind: AddressKind = attrs.field(default=AddressKind.LEGAL, converter=AddressKind)
+    kind: AddressKind = attrs.field(
+        default=AddressKind.LEGAL,
+        converter=check.enum_of(AddressKind),
+        validator=check.member_of(AddressKind),
+    )
     postcode: str | None = attrs.field(default=None, validator=check.text(optional=True))
     city: str | None = attrs.field(default=None, validator=check.text(optional=True))
     country: str | None = attrs.field(default=None, validator=check.text(optional=True))
@@ -61,7 +65,11 @@ class Client:
 
     code: str = attrs.field(converter=check.strip, validator=check.text(max_length=64))
     name: str = attrs.field(converter=check.strip, validator=check.text(max_length=500))
-    kind: ClientKind = attrs.field(default=ClientKind.PROSPECT, validator=check.of_type(ClientKind))
+    kind: ClientKind = attrs.field(
+        default=ClientKind.PROSPECT,
+        converter=check.enum_of(ClientKind),
+        validator=check.member_of(ClientKind),
+    )
     tax_code: str | None = attrs.field(
         default=None, converter=check.strip, validator=check.text(optional=True, max_length=32)
     )

@@ -45,9 +45,15 @@ class EventType:
     code: str = attrs.field(converter=check.strip, validator=check.text(max_length=32))
     name: str = attrs.field(converter=check.strip, validator=check.text(max_length=200))
     category: EventCategory = attrs.field(
-        default=EventCategory.OTHER, validator=check.of_type(EventCategory)
+        default=EventCategory.OTHER,
+        converter=check.enum_of(EventCategory),
+        validator=check.member_of(EventCategory),
     )
-    direction: Direction = attrs.field(default=Direction.NONE, validator=check.of_type(Direction))
+    direction: Direction = attrs.field(
+        default=Direction.NONE,
+        converter=check.enum_of(Direction),
+        validator=check.member_of(Direction),
+    )
     system: bool = attrs.field(default=False, validator=check.of_type(bool))
     archived: bool = attrs.field(default=False, validator=check.of_type(bool))
     id: UUID = attrs.field(factory=new_id, validator=check.uuid())

@@ -144,9 +144,10 @@ class Service:
         """
         key = getattr(stored, "code", None) or getattr(stored, "id", None)
         stored_version: int = stored.version  # type: ignore[attr-defined]
-        given_version = getattr(given, "version", None)
-        if isinstance(given_version, int) and given_version != stored_version:
-            raise StaleObject(self.kind, key, given_version, stored_version)
+        if isinstance(given, type(stored)):
+            given_version: int = given.version  # type: ignore[attr-defined]
+            if given_version != stored_version:
+                raise StaleObject(self.kind, key, given_version, stored_version)
         if action is ChangeAction.UPDATE:
             names = {field.name for field in attrs.fields(type(stored))}  # type: ignore[misc]
             for name in changes:

@@ -69,7 +69,9 @@ def _strings(values: object, field: str) -> tuple[str, ...]:
     for index, value in enumerate(values):
         if not isinstance(value, str):
             raise ValidationError(f"{field}[{index}]", f"must be str, not {type(value).__name__}")
-        if value.strip() and value.strip() not in cleaned:
+        if not value.strip():
+            raise ValidationError(f"{field}[{index}]", "must not be empty")
+        if value.strip() not in cleaned:
             cleaned.append(value.strip())
     return tuple(cleaned)
 
@@ -92,8 +94,6 @@ class ClientService(Service):
         """Turn what people pass (texts, codes) into the model's values."""
         region = self._context.runtime.phone_region
         prepared = dict(fields)
-        if "kind" in prepared:
-            prepared["kind"] = _kind(prepared["kind"])
         if "phones" in prepared:
             prepared["phones"] = parse_phones(prepared["phones"], region=region)
         if "emails" in prepared:

@@ -12,28 +12,15 @@ from crmcore.services.refs import EventTypeRef, find_event_type
 __all__ = ["EventTypeService"]
 
 
-def _enum(enum_type: type[Any], value: object, field: str) -> Any:
-    try:
-        return enum_type(value)
-    except ValueError:
-        allowed = ", ".join(item.value for item in enum_type)
-        raise ValidationError(field, f"{value!r} is not one of: {allowed}") from None
-
-
 class EventTypeService(Service):
     """``crm.event_types``: list the types, add user-defined ones, rename, archive."""
 
     kind = "event_type"
 
     def _prepare(self, fields: dict[str, Any]) -> dict[str, Any]:
-        prepared = dict(fields)
-        if "category" in prepared:
-            prepared["category"] = _enum(EventCategory, prepared["category"], "category")
-        if "direction" in prepared:
-            prepared["direction"] = _enum(Direction, prepared["direction"], "direction")
-        if "system" in prepared:
+        if "system" in fields:
             raise ValidationError("system", "only crmcore defines system event types")
-        return prepared
+        return fields
 
     def create(
         self,

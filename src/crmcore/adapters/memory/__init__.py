@@ -43,14 +43,15 @@ _TABLES = ("clients", "contacts", "employees", "event_types", "events", "timelin
 class MemoryStorage:
     """Storage in this process's memory; gone when the process ends."""
 
-    def __init__(self) -> None:
+    def __init__(self, name: str = "") -> None:
+        self._name = name
         self._tables: dict[str, dict[Any, Any]] = {name: {} for name in _TABLES}
         self._lock = threading.RLock()
         self._closed = False
 
     @property
     def url(self) -> str:
-        return "memory://"
+        return f"memory://{self._name}"
 
     def unit_of_work(self) -> MemoryUnitOfWork:
         if self._closed:
@@ -62,6 +63,9 @@ class MemoryStorage:
 
     def close(self) -> None:
         self._closed = True
+        with _named_lock:
+            if _named.get(self._name) is self:
+                del _named[self._name]
 
 
 class MemoryUnitOfWork:
@@ -368,8 +372,21 @@ class _History(_Repository):
         return found
 
 
+_named: dict[str, MemoryStorage] = {}
+_named_lock = threading.Lock()
+
+
 @hookimpl(trylast=True)
 def crmcore_storage(url: str, options: StorageOptions) -> MemoryStorage | None:
-    if options.engine is None and url in ("memory://", "memory:"):
+    """``memory://`` is a new private database; ``memory://NAME`` is shared by every
+    ``open`` of the same name in this process until one of them closes it."""
+    if options.engine is not None or not url.startswith("memory:"):
+        return None
+    name = url.removeprefix("memory:").removeprefix("//")
+    if not name:
         return MemoryStorage()
-    return None
+    with _named_lock:
+        storage = _named.get(name)
+        if storage is None or storage._closed:
+            storage = _named[name] = MemoryStorage(name)
+        return storage

@@ -1,0 +1,99 @@
+"""Shared fixtures: which backends to test, and a PostgreSQL database per test."""
+
+from __future__ import annotations
+
+import os
+import re
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+# Plugins installed in the environment must not change what the suite sees;
+# tests that need one load it explicitly.
+os.environ.setdefault("CRMCORE_LOAD_PLUGINS", "")
+
+import crmcore  # noqa: E402 - must come after the plugin setting above
+
+BACKENDS = [b.strip() for b in os.environ.get("CRMCORE_TEST_BACKENDS", "memory,sqlite").split(",") if b.strip()]
+POSTGRESQL_URL = os.environ.get("CRMCORE_TEST_POSTGRESQL")
+SHARED = Path(__file__).resolve().parents[2] / "shared"
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if "postgresql" in item.nodeid.split("::")[-1] or "[postgresql" in item.nodeid:
+            item.add_marker(pytest.mark.postgresql)
+
+
+@pytest.fixture
+def postgresql_url() -> str:
+    if not POSTGRESQL_URL:
+        pytest.skip("PostgreSQL tests need CRMCORE_TEST_POSTGRESQL (run `nox -s tests_postgresql`)")
+    return POSTGRESQL_URL
+
+
+def _drop_schema(url: str, schema: str) -> None:
+    import sqlalchemy
+
+    engine = sqlalchemy.create_engine(url)
+    with engine.begin() as connection:
+        connection.exec_driver_sql(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+    engine.dispose()
+
+
+@pytest.fixture
+def open_backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Callable[..., crmcore.CRM]]:
+    """``open_backend(name)`` returns a factory of CRMs on one fresh database of that backend."""
+    opened: list[crmcore.CRM] = []
+    schemas: list[str] = []
+
+    def factory_for(backend: str) -> Callable[..., crmcore.CRM]:
+        if backend == "memory":
+            name = f"memory://{uuid.uuid4().hex}"
+
+            def memory(**options: Any) -> crmcore.CRM:
+                crm = crmcore.open(name, **options)
+                opened.append(crm)
+                return crm
+
+            return memory
+        if backend == "sqlite":
+            url = f"sqlite:///{tmp_path / 'crm.sqlite'}"
+
+            def sqlite(**options: Any) -> crmcore.CRM:
+                crm = crmcore.open(url, **options)
+                opened.append(crm)
+                return crm
+
+            return sqlite
+        if backend == "postgresql":
+            url = request.getfixturevalue("postgresql_url")
+            schema = "t_" + re.sub(r"\W", "", uuid.uuid4().hex[:12])
+            schemas.append(schema)
+
+            def postgresql(**options: Any) -> crmcore.CRM:
+                crm = crmcore.open(url, schema=schema, **options)
+                opened.append(crm)
+                return crm
+
+            return postgresql
+        raise ValueError(f"unknown backend {backend!r}")
+
+    yield factory_for
+    for crm in opened:
+        crm.close()
+    for schema in schemas:
+        _drop_schema(POSTGRESQL_URL or "", schema)
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture
+def crm_factory(open_backend: Callable[[str], Callable[..., crmcore.CRM]], backend: str) -> Callable[..., crmcore.CRM]:
+    return open_backend(backend)
