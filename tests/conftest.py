@@ -15,9 +15,13 @@ import pytest
 # tests that need one load it explicitly.
 os.environ.setdefault("CRMCORE_LOAD_PLUGINS", "")
 
-import crmcore  # noqa: E402 - must come after the plugin setting above
+import crmcore
 
-BACKENDS = [b.strip() for b in os.environ.get("CRMCORE_TEST_BACKENDS", "memory,sqlite").split(",") if b.strip()]
+BACKENDS = [
+    b.strip()
+    for b in os.environ.get("CRMCORE_TEST_BACKENDS", "memory,sqlite").split(",")
+    if b.strip()
+]
 POSTGRESQL_URL = os.environ.get("CRMCORE_TEST_POSTGRESQL")
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 
@@ -45,7 +49,9 @@ def _drop_schema(url: str, schema: str) -> None:
 
 
 @pytest.fixture
-def open_backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Callable[..., crmcore.CRM]]:
+def open_backend(
+    request: pytest.FixtureRequest, tmp_path: Path
+) -> Iterator[Callable[..., crmcore.CRM]]:
     """``open_backend(name)`` returns a factory of CRMs on one fresh database of that backend."""
     opened: list[crmcore.CRM] = []
     schemas: list[str] = []
@@ -95,5 +101,7 @@ def backend(request: pytest.FixtureRequest) -> str:
 
 
 @pytest.fixture
-def crm_factory(open_backend: Callable[[str], Callable[..., crmcore.CRM]], backend: str) -> Callable[..., crmcore.CRM]:
+def crm_factory(
+    open_backend: Callable[[str], Callable[..., crmcore.CRM]], backend: str
+) -> Callable[..., crmcore.CRM]:
     return open_backend(backend)

@@ -2,9 +2,8 @@
 
 Example:
     >>> import crmcore
-    >>> crm = crmcore.open()                      # in memory; or "sqlite:///crm.sqlite"
-    >>> client = crm.clients.create(code="22910019", name="ДЕЛІКАТЕС ТОВ",
-    ...                             phones=["044 206 72 22"])
+    >>> crm = crmcore.open()  # in memory; or "sqlite:///crm.sqlite"
+    >>> client = crm.clients.create(code="22910019", name="ДЕЛІКАТЕС ТОВ", phones=["044 206 72 22"])
     >>> crm.telephony.identify("0442067222").client.name
     'ДЕЛІКАТЕС ТОВ'
 """

@@ -120,7 +120,7 @@ class CRM:
         return f"<CRM {self._runtime.storage.url} as {self.actor.name}>"
 
 
-def open(  # noqa: A001 - mirrors builtins.open on purpose: crmcore.open(url)
+def open(
     url: str | None = None,
     *,
     engine: Any = None,
@@ -163,11 +163,15 @@ def open(  # noqa: A001 - mirrors builtins.open on purpose: crmcore.open(url)
         'memory://'
     """
     if phone_region not in phonenumbers.SUPPORTED_REGIONS:
-        raise ValidationError("phone_region", f"{phone_region!r} is not a region phonenumbers knows")
+        raise ValidationError(
+            "phone_region", f"{phone_region!r} is not a region phonenumbers knows"
+        )
     if url is None and engine is None:
         url = "memory://"
     manager = plugin_manager(plugins)
-    options = StorageOptions(table_prefix=table_prefix, schema=schema, upgrade=upgrade, engine=engine)
+    options = StorageOptions(
+        table_prefix=table_prefix, schema=schema, upgrade=upgrade, engine=engine
+    )
     storage = manager.hook.crmcore_storage(url=url or "", options=options)
     if storage is None:
         raise StorageError(
@@ -176,7 +180,9 @@ def open(  # noqa: A001 - mirrors builtins.open on purpose: crmcore.open(url)
         )
     if upgrade:
         storage.upgrade()
-    runtime = Runtime(storage=storage, plugins=manager, clock=clock or _utc_now, phone_region=phone_region)
+    runtime = Runtime(
+        storage=storage, plugins=manager, clock=clock or _utc_now, phone_region=phone_region
+    )
     crm = CRM(runtime)
     registered: list[EventType] = []
 

@@ -28,7 +28,7 @@ hookimpl = pluggy.HookimplMarker("crmcore")
 
 
 @hookspec(firstresult=True)
-def crmcore_storage(url: str, options: StorageOptions) -> Storage | None:  # type: ignore[empty-body]
+def crmcore_storage(url: str, options: StorageOptions) -> Storage | None:
     """Open the storage for ``url``, or return None if the URL is not yours.
 
     Called once by ``crmcore.open``.  Return an object implementing
@@ -46,9 +46,10 @@ def crmcore_storage(url: str, options: StorageOptions) -> Storage | None:  # typ
 def crmcore_event_types(register: Callable[[EventType], None]) -> None:
     """Register event types by calling ``register(EventType(...))`` for each.
 
-    Called by ``crmcore.open``; every implementation is called.  Types that are
-    not yet in the database are added to it; a type registered by a plugin
-    keeps its stored name if a user has renamed it since.
+    Called by ``crmcore.open``.  Types that are not yet in the database are
+    added to it; a type already stored keeps its stored state.
+
+    Every implementation is called.
     """
 
 
@@ -56,9 +57,7 @@ def crmcore_event_types(register: Callable[[EventType], None]) -> None:
 
 
 @hookspec
-def crmcore_authorize(
-    actor: Actor, action: str, entity_kind: str, entity: Any
-) -> bool | None:
+def crmcore_authorize(actor: Actor, action: str, entity_kind: str, entity: Any) -> bool | None:
     """Allow or deny one call made by ``actor``.
 
     ``action`` is one of ``"read"``, ``"create"``, ``"update"``, ``"archive"``,
@@ -67,7 +66,7 @@ def crmcore_authorize(
     ``"event"``, ``"timeline"``, ``"history"``); ``entity`` is the object acted
     on, or None for searches and lists.
 
-    Every implementation is called; if any returns False the call raises
+    Every implementation is called.  If any returns False, the call raises
     :class:`crmcore.errors.PermissionDenied` and writes nothing.  Return None
     to have no opinion.
     """

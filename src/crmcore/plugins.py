@@ -53,7 +53,11 @@ def _load_entry_point(entry_point: importlib.metadata.EntryPoint) -> object:
 def installed_plugins() -> list[tuple[str, object]]:
     """The ``(name, plugin)`` pairs of installed plugins that ``CRMCORE_LOAD_PLUGINS`` admits."""
     found = importlib.metadata.entry_points(group=ENTRY_POINT_GROUP)
-    return [(ep.name, _load_entry_point(ep)) for ep in sorted(found, key=lambda e: e.name) if _wanted(ep)]
+    return [
+        (ep.name, _load_entry_point(ep))
+        for ep in sorted(found, key=lambda e: e.name)
+        if _wanted(ep)
+    ]
 
 
 def plugin_manager(extra: Iterable[object] = ()) -> pluggy.PluginManager:

@@ -17,9 +17,9 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from types import TracebackType
 from typing import Any, Protocol
+from uuid import UUID
 
 import attrs
-from uuid import UUID
 
 from crmcore.domain import (
     Change,

@@ -1,6 +1,13 @@
 """The pure domain model: attrs classes and their rules, no I/O, no clock."""
 
-from crmcore.domain.clients import Address, AddressKind, Client, ClientKind, ContactPerson, search_key
+from crmcore.domain.clients import (
+    Address,
+    AddressKind,
+    Client,
+    ClientKind,
+    ContactPerson,
+    search_key,
+)
 from crmcore.domain.employees import Employee
 from crmcore.domain.events import SYSTEM_EVENT_TYPES, Direction, Event, EventCategory, EventType
 from crmcore.domain.history import SYSTEM_ACTOR, Actor, Change, ChangeAction

@@ -79,9 +79,7 @@ def aware_datetime(*, optional: bool = False) -> Validator:
         if not isinstance(value, datetime):
             raise ValidationError(attribute.name, f"must be datetime, not {type(value).__name__}")
         if value.tzinfo is None or value.utcoffset() is None:
-            raise ValidationError(
-                attribute.name, "must be timezone-aware (got a naive datetime)"
-            )
+            raise ValidationError(attribute.name, "must be timezone-aware (got a naive datetime)")
 
     return check
 
@@ -167,16 +165,12 @@ def positive_version(_: Any, attribute: attrs.Attribute[Any], value: Any) -> Non
         raise ValidationError(attribute.name, "must be a non-negative integer")
 
 
-def enum_of(enum_type: type[Any]) -> Callable[[Any], Any]:
-    """Convert a known value (``"customer"``) to the enum member; leave others to the validator."""
-
-    def convert(value: Any) -> Any:
-        try:
-            return enum_type(value)
-        except ValueError:
-            return value
-
-    return convert
+def to_enum(enum_type: type[Any], value: object) -> object:
+    """A known value (``"customer"``) as the enum member; others are left to the validator."""
+    try:
+        return enum_type(value)
+    except ValueError:
+        return value
 
 
 def member_of(enum_type: type[Any]) -> Validator:

@@ -31,6 +31,14 @@ class AddressKind(enum.StrEnum):
     DELIVERY = "delivery"
 
 
+def _to_clientkind(value: object) -> object:
+    return check.to_enum(ClientKind, value)
+
+
+def _to_addresskind(value: object) -> object:
+    return check.to_enum(AddressKind, value)
+
+
 def search_key(value: str) -> str:
     """The form names and e-mails are compared in: case-folded, spaces collapsed.
 
@@ -48,7 +56,7 @@ class Address:
     text: str = attrs.field(converter=check.strip, validator=check.text(max_length=500))
     kind: AddressKind = attrs.field(
         default=AddressKind.LEGAL,
-        converter=check.enum_of(AddressKind),
+        converter=_to_addresskind,
         validator=check.member_of(AddressKind),
     )
     postcode: str | None = attrs.field(default=None, validator=check.text(optional=True))
@@ -67,7 +75,7 @@ class Client:
     name: str = attrs.field(converter=check.strip, validator=check.text(max_length=500))
     kind: ClientKind = attrs.field(
         default=ClientKind.PROSPECT,
-        converter=check.enum_of(ClientKind),
+        converter=_to_clientkind,
         validator=check.member_of(ClientKind),
     )
     tax_code: str | None = attrs.field(
@@ -80,7 +88,9 @@ class Client:
     phones: tuple[Phone, ...] = attrs.field(
         default=(), converter=check.as_tuple, validator=check.tuple_of(Phone)
     )
-    emails: tuple[str, ...] = attrs.field(default=(), converter=check.as_tuple, validator=check.emails)
+    emails: tuple[str, ...] = attrs.field(
+        default=(), converter=check.as_tuple, validator=check.emails
+    )
     notes: str = attrs.field(default="", validator=check.long_text)
     tags: tuple[str, ...] = attrs.field(default=(), converter=check.as_tuple, validator=check.tags)
     archived: bool = attrs.field(default=False, validator=check.of_type(bool))
@@ -118,7 +128,9 @@ class ContactPerson:
     phones: tuple[Phone, ...] = attrs.field(
         default=(), converter=check.as_tuple, validator=check.tuple_of(Phone)
     )
-    email: str | None = attrs.field(default=None, converter=check.strip, validator=check.email(optional=True))
+    email: str | None = attrs.field(
+        default=None, converter=check.strip, validator=check.email(optional=True)
+    )
     notes: str = attrs.field(default="", validator=check.long_text)
     archived: bool = attrs.field(default=False, validator=check.of_type(bool))
     external_id: str | None = attrs.field(

@@ -28,7 +28,9 @@ class Employee:
 
     code: str = attrs.field(converter=check.strip, validator=check.text(max_length=64))
     name: str = attrs.field(converter=check.strip, validator=check.text(max_length=300))
-    email: str | None = attrs.field(default=None, converter=check.strip, validator=check.email(optional=True))
+    email: str | None = attrs.field(
+        default=None, converter=check.strip, validator=check.email(optional=True)
+    )
     phone: Phone | None = attrs.field(default=None, validator=check.of_type(Phone, optional=True))
     extension: str | None = attrs.field(
         default=None, converter=_extension, validator=check.text(optional=True, max_length=6)

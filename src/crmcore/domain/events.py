@@ -34,6 +34,14 @@ class Direction(enum.StrEnum):
     NONE = "none"
 
 
+def _to_eventcategory(value: object) -> object:
+    return check.to_enum(EventCategory, value)
+
+
+def _to_direction(value: object) -> object:
+    return check.to_enum(Direction, value)
+
+
 @attrs.define(kw_only=True)
 class EventType:
     """A kind of contact, e.g. ``ВхЗ`` "Входящий звонок" (incoming call).
@@ -46,12 +54,12 @@ class EventType:
     name: str = attrs.field(converter=check.strip, validator=check.text(max_length=200))
     category: EventCategory = attrs.field(
         default=EventCategory.OTHER,
-        converter=check.enum_of(EventCategory),
+        converter=_to_eventcategory,
         validator=check.member_of(EventCategory),
     )
     direction: Direction = attrs.field(
         default=Direction.NONE,
-        converter=check.enum_of(Direction),
+        converter=_to_direction,
         validator=check.member_of(Direction),
     )
     system: bool = attrs.field(default=False, validator=check.of_type(bool))

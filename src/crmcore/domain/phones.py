@@ -63,7 +63,9 @@ class Phone:
             raise ValidationError("phone", "needs a number or an extension")
 
     @classmethod
-    def parse(cls, value: str | Phone, *, region: str = DEFAULT_REGION, field: str = "phone") -> Phone:
+    def parse(
+        cls, value: str | Phone, *, region: str = DEFAULT_REGION, field: str = "phone"
+    ) -> Phone:
         """Parse a phone as people write it.
 
         Args:

@@ -103,7 +103,7 @@ def rank_phone_owner(wanted: Phone, owner: PhoneOwner) -> int | None:
         if stored.extension is None:
             return 1
         return 2
-    if wanted.extension is not None and stored.extension == wanted.extension:
-        if wanted.e164 is None or stored.e164 is None:
-            return 3
+    extension_only = wanted.e164 is None or stored.e164 is None
+    if wanted.extension is not None and stored.extension == wanted.extension and extension_only:
+        return 3
     return None

@@ -6,11 +6,12 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager
 from contextvars import ContextVar
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 from uuid import UUID
 
 import attrs
 import pluggy
+from attrs import AttrsInstance
 
 from crmcore.domain import Actor, Change, ChangeAction
 from crmcore.domain.history import diff
@@ -19,7 +20,16 @@ from crmcore.ports import Storage, UnitOfWork
 
 __all__ = ["Context", "Runtime", "Service", "build", "entity_id", "unit_of_work"]
 
-E = TypeVar("E")
+
+class Versioned(AttrsInstance, Protocol):
+    """An entity crmcore stores: attrs, with a storage id and a version."""
+
+    id: UUID
+    version: int
+
+
+E = TypeVar("E", bound=Versioned)
+T = TypeVar("T")
 
 #: Fields no update may set directly: identity, bookkeeping, and states with their own calls.
 _PROTECTED = frozenset({"id", "version", "created_at", "updated_at", "archived", "merged_into"})
@@ -124,7 +134,7 @@ class Service:
         created = attrs.evolve(entity, version=1, created_at=at, updated_at=at)  # type: ignore[misc]
         repository.add(created)
         self._record(uow, None, created, at, ChangeAction.CREATE)
-        return created  # type: ignore[no-any-return]
+        return created
 
     def _update(
         self,
@@ -143,39 +153,45 @@ class Service:
         must still be the stored one (an update from a stale copy is refused).
         """
         key = getattr(stored, "code", None) or getattr(stored, "id", None)
-        stored_version: int = stored.version  # type: ignore[attr-defined]
-        if isinstance(given, type(stored)):
-            given_version: int = given.version  # type: ignore[attr-defined]
-            if given_version != stored_version:
-                raise StaleObject(self.kind, key, given_version, stored_version)
+        stored_version = stored.version
+        if isinstance(given, type(stored)) and given.version != stored_version:
+            raise StaleObject(self.kind, key, given.version, stored_version)
         if action is ChangeAction.UPDATE:
-            names = {field.name for field in attrs.fields(type(stored))}  # type: ignore[misc]
+            names = {field.name for field in attrs.fields(type(stored))}
             for name in changes:
                 if name not in names:
                     raise ValidationError(name, f"is not a field of {self.kind}")
                 if name in _PROTECTED:
                     raise ValidationError(name, "cannot be changed with update()")
         at = self._now()
-        changed = attrs.evolve(  # type: ignore[misc]
-            stored, **changes, version=stored_version + 1, updated_at=at
-        )
+        changed = attrs.evolve(stored, **changes, version=stored_version + 1, updated_at=at)  # type: ignore[misc]
         self._authorize(authorize_as, changed)
         if next(diff(stored, changed), None) is None:
             return stored  # nothing changed: write nothing, keep the version
         repository.update(changed, stored_version)
         self._record(uow, stored, changed, at, action)
-        return changed  # type: ignore[no-any-return]
+        return changed
 
     def _archive(self, uow: UnitOfWork, repository: Any, stored: E, given: object) -> E:
         return self._update(
-            uow, repository, stored, given, {"archived": True},
-            action=ChangeAction.ARCHIVE, authorize_as="archive",
+            uow,
+            repository,
+            stored,
+            given,
+            {"archived": True},
+            action=ChangeAction.ARCHIVE,
+            authorize_as="archive",
         )
 
     def _restore(self, uow: UnitOfWork, repository: Any, stored: E, given: object) -> E:
         return self._update(
-            uow, repository, stored, given, {"archived": False},
-            action=ChangeAction.RESTORE, authorize_as="restore",
+            uow,
+            repository,
+            stored,
+            given,
+            {"archived": False},
+            action=ChangeAction.RESTORE,
+            authorize_as="restore",
         )
 
 
@@ -187,7 +203,7 @@ def entity_id(value: object) -> UUID | None:
     return found if isinstance(found, UUID) else None
 
 
-def build(entity_type: type[E], **fields: Any) -> E:
+def build(entity_type: type[T], **fields: Any) -> T:
     """Construct a model object, turning a wrong argument into a ValidationError."""
     try:
         return entity_type(**fields)

@@ -20,14 +20,21 @@ from crmcore.domain.phones import parse_phones
 from crmcore.domain.search import PhoneOwner, rank_phone_owner
 from crmcore.errors import ValidationError
 from crmcore.services.base import Service, build
-from crmcore.services.refs import ClientRef, ContactRef, EmployeeRef, find_client, find_contact, find_employee
+from crmcore.services.refs import (
+    ClientRef,
+    ContactRef,
+    EmployeeRef,
+    find_client,
+    find_contact,
+    find_employee,
+)
 
 __all__ = ["ClientService", "ContactService", "MergeResult"]
 
 
 def _kind(value: object) -> ClientKind:
     try:
-        return ClientKind(value)
+        return ClientKind(str(value))
     except ValueError:
         allowed = ", ".join(k.value for k in ClientKind)
         raise ValidationError("kind", f"{value!r} is not one of: {allowed}") from None
@@ -103,7 +110,9 @@ class ClientService(Service):
         if "addresses" in prepared:
             prepared["addresses"] = _addresses(prepared["addresses"])
         if prepared.get("responsible") is not None:
-            prepared["responsible_id"] = find_employee(uow, prepared.pop("responsible"), "responsible").id
+            prepared["responsible_id"] = find_employee(
+                uow, prepared.pop("responsible"), "responsible"
+            ).id
         else:
             prepared.pop("responsible", None)
         return prepared
@@ -148,8 +157,9 @@ class ClientService(Service):
         Example:
             >>> import crmcore
             >>> crm = crmcore.open()
-            >>> client = crm.clients.create(code="22910019", name="ДЕЛІКАТЕС ТОВ",
-            ...                             phones=["044 206 72 22"])
+            >>> client = crm.clients.create(
+            ...     code="22910019", name="ДЕЛІКАТЕС ТОВ", phones=["044 206 72 22"]
+            ... )
             >>> client.phones[0].e164
             '+380442067222'
         """
@@ -252,9 +262,7 @@ class ClientService(Service):
                 responsible_id = find_employee(uow, responsible, "responsible").id
             client_ids = None
             if phone is not None:
-                client_ids = frozenset(
-                    owner.client_id for owner in self._phone_owners(uow, phone)
-                )
+                client_ids = frozenset(owner.client_id for owner in self._phone_owners(uow, phone))
             try:
                 query = ClientSearch(
                     text=text,
@@ -306,12 +314,17 @@ class ClientService(Service):
                 name: tuple(dict.fromkeys(getattr(kept, name) + getattr(dropped, name)))
                 for name in ("phones", "emails", "addresses", "tags")
             }
-            kept = self._update(uow, uow.clients, kept, keep, union, action=ChangeAction.MERGE,
-                                authorize_as="merge")
+            kept = self._update(
+                uow, uow.clients, kept, keep, union, action=ChangeAction.MERGE, authorize_as="merge"
+            )
             dropped = self._update(
-                uow, uow.clients, dropped, duplicate,
+                uow,
+                uow.clients,
+                dropped,
+                duplicate,
                 {"archived": True, "merged_into": kept.id},
-                action=ChangeAction.MERGE, authorize_as="merge",
+                action=ChangeAction.MERGE,
+                authorize_as="merge",
             )
             return MergeResult(client=kept, duplicate=dropped, moved=moved)
 
@@ -349,8 +362,9 @@ class ContactService(Service):
             >>> import crmcore
             >>> crm = crmcore.open()
             >>> pdv = crm.clients.create(code="1", name="ПДВ", phones=["0442067222"])
-            >>> petrov = crm.contacts.create(pdv, name="Петров Иван Иванович",
-            ...                              phones=["0442067222 доб. 2007"])
+            >>> petrov = crm.contacts.create(
+            ...     pdv, name="Петров Иван Иванович", phones=["0442067222 доб. 2007"]
+            ... )
             >>> crm.telephony.identify("2007").contact.name
             'Петров Иван Иванович'
         """

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from crmcore.domain import Direction, EventCategory, EventType
@@ -35,8 +36,9 @@ class EventTypeService(Service):
         Example:
             >>> import crmcore
             >>> crm = crmcore.open()
-            >>> crm.event_types.create(code="Выезд", name="Выезд к клиенту",
-            ...                        category="meeting").system
+            >>> crm.event_types.create(
+            ...     code="Выезд", name="Выезд к клиенту", category="meeting"
+            ... ).system
             False
         """
         with self._unit_of_work() as uow:
@@ -83,7 +85,7 @@ class EventTypeService(Service):
             raise PermissionDenied(f"event type {event_type.code!r} is a system type and is fixed")
         return event_type
 
-    def ensure_registered(self, registered: list[EventType]) -> None:
+    def ensure_registered(self, registered: Sequence[EventType]) -> None:
         """Store the types plugins registered that the database does not have yet."""
         with self._unit_of_work() as uow:
             for event_type in registered:

@@ -31,8 +31,17 @@ __all__ = ["EventService", "ImportReport"]
 
 _IMPORT_FIELDS = frozenset(
     {
-        "client", "type", "occurred_at", "subject", "contact", "employee", "project_ref",
-        "duration", "details", "outcome", "external_ref",
+        "client",
+        "type",
+        "occurred_at",
+        "subject",
+        "contact",
+        "employee",
+        "project_ref",
+        "duration",
+        "details",
+        "outcome",
+        "external_ref",
     }
 )
 
@@ -78,7 +87,9 @@ class EventService(Service):
             if owner is None:
                 owner = find_client(uow, person.client_id, "contact")
             elif person.client_id != owner.id:
-                raise ValidationError("contact", f"{person.name!r} is not a contact of {owner.name!r}")
+                raise ValidationError(
+                    "contact", f"{person.name!r} is not a contact of {owner.name!r}"
+                )
         return owner, person
 
     def _employee(self, uow: UnitOfWork, employee: EmployeeRef | None) -> Employee | None:
@@ -133,8 +144,12 @@ class EventService(Service):
             >>> from datetime import datetime, UTC
             >>> crm = crmcore.open()
             >>> client = crm.clients.create(code="06951937", name='Кооператив "Нептун"')
-            >>> event = crm.events.log(client, type="ВхЗ", subject="Запит ціни",
-            ...                        occurred_at=datetime(2014, 11, 5, 9, 30, tzinfo=UTC))
+            >>> event = crm.events.log(
+            ...     client,
+            ...     type="ВхЗ",
+            ...     subject="Запит ціни",
+            ...     occurred_at=datetime(2014, 11, 5, 9, 30, tzinfo=UTC),
+            ... )
             >>> [entry.title for entry in crm.timeline(client)]
             ['Запит ціни']
         """
@@ -198,7 +213,9 @@ class EventService(Service):
                 prepared["contact_id"] = None if person is None else person.id
             if "employee" in prepared:
                 who = prepared.pop("employee")
-                prepared["employee_id"] = None if who is None else find_employee(uow, who, "employee").id
+                prepared["employee_id"] = (
+                    None if who is None else find_employee(uow, who, "employee").id
+                )
             if "duration" in prepared:
                 prepared["duration"] = _duration(prepared["duration"])
             changed = self._update(uow, uow.events, stored, event, prepared)
@@ -282,7 +299,9 @@ class EventService(Service):
     def _find(self, uow: UnitOfWork, event: Event | UUID) -> Event:
         key = event.id if isinstance(event, Event) else event
         if not isinstance(key, UUID):
-            raise ValidationError("event", f"must be an Event or its id, not {type(event).__name__}")
+            raise ValidationError(
+                "event", f"must be an Event or its id, not {type(event).__name__}"
+            )
         found = uow.events.get(key)
         if found is None:
             raise NotFound("event", key)
@@ -309,7 +328,7 @@ class _ImportResolver:
         self._prefetch(row for _, row in batch)
         return [self._event(index, row) for index, row in batch]
 
-    def _prefetch(self, rows: Iterator[Mapping[str, Any]]) -> None:
+    def _prefetch(self, rows: Iterator[object]) -> None:
         codes: set[str] = set()
         ids: set[UUID] = set()
         contacts: set[UUID] = set()

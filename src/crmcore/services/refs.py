@@ -63,7 +63,8 @@ def find_employee(uow: UnitOfWork, ref: EmployeeRef, field: str | None = None) -
     return _resolve(uow.employees, ref, "employee", Employee, field)  # type: ignore[no-any-return]
 
 
-def find_contact(uow: UnitOfWork, ref: ContactRef, field: str | None = None) -> ContactPerson:
+def find_contact(uow: UnitOfWork, ref: object, field: str | None = None) -> ContactPerson:
+    # ``ref`` is checked at run time: callers pass whatever their users typed.
     if isinstance(ref, ContactPerson):
         ref = ref.id
     if not isinstance(ref, UUID):
@@ -79,7 +80,7 @@ def find_contact(uow: UnitOfWork, ref: ContactRef, field: str | None = None) -> 
     return found
 
 
-def find_event_type(uow: UnitOfWork, ref: EventTypeRef, field: str | None = None) -> EventType:
+def find_event_type(uow: UnitOfWork, ref: object, field: str | None = None) -> EventType:
     code = ref.code if isinstance(ref, EventType) else ref
     if not isinstance(code, str):
         problem = f"an event type is given as one or its code, not {type(ref).__name__}"

@@ -49,8 +49,15 @@ class TelephonyService(Service):
                 continue
             if owner.contact_id is not None and contact is None:
                 continue
-            key = (rank, client.code, contact.name if contact else "", str(contact.id if contact else ""))
-            matches.append((key, CallerMatch(client, contact, owner.phone, exact=owner.phone == phone)))
+            key = (
+                rank,
+                client.code,
+                contact.name if contact else "",
+                str(contact.id if contact else ""),
+            )
+            matches.append(
+                (key, CallerMatch(client, contact, owner.phone, exact=owner.phone == phone))
+            )
         matches.sort(key=lambda pair: pair[0])
         unique: list[CallerMatch] = []
         seen: set[tuple[object, object]] = set()

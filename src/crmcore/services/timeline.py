@@ -21,8 +21,10 @@ def entry_for_event(event: Event) -> TimelineEntry | None:
     """The timeline line an event shows as (None for events without a client or archived)."""
     if event.client_id is None or event.archived:
         return None
-    summary = event.details if len(event.details) <= _SUMMARY_LENGTH else (
-        event.details[: _SUMMARY_LENGTH - 1] + "…"
+    summary = (
+        event.details
+        if len(event.details) <= _SUMMARY_LENGTH
+        else (event.details[: _SUMMARY_LENGTH - 1] + "…")
     )
     return TimelineEntry(
         id=event.id,
@@ -89,8 +91,10 @@ class TimelineService(Service):
             raise ValidationError("limit", f"must be an integer from 1 to {MAX_LIMIT}")
         try:
             where = TimelineFilter(
-                kinds=_codes(kinds, "kinds"), type_codes=_codes(types, "types"),
-                since=since, until=until,
+                kinds=_codes(kinds, "kinds"),
+                type_codes=_codes(types, "types"),
+                since=since,
+                until=until,
             )
         except TypeError as error:
             raise ValidationError("timeline", str(error)) from None

@@ -9,6 +9,7 @@ its own backend runs it like this::
     import crmcore
     from crmcore.testing.conformance import StorageConformance
 
+
     class TestMyBackend(StorageConformance):
         @pytest.fixture
         def crm_factory(self):

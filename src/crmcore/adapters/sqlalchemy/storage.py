@@ -110,10 +110,10 @@ class SQLAlchemyStorage:
         except ArgumentError as error:
             raise StorageError(f"{url!r} is not a database URL: {error}") from None
         kwargs: dict[str, Any] = {}
-        if parsed.get_backend_name() == "sqlite":
-            if parsed.database in (None, "", ":memory:"):
-                kwargs["poolclass"] = StaticPool
-                kwargs["connect_args"] = {"check_same_thread": False}
+        if parsed.get_backend_name() == "sqlite" and parsed.database in (None, "", ":memory:"):
+            # One connection for the process, or each unit of work would see a new empty database.
+            kwargs["poolclass"] = StaticPool
+            kwargs["connect_args"] = {"check_same_thread": False}
         try:
             engine = create_engine(parsed, **kwargs)
         except (NoSuchModuleError, ModuleNotFoundError) as error:
@@ -252,7 +252,9 @@ class _Repository:
     def db(self) -> Connection:
         return self._uow.connection
 
-    def _replace(self, table: Table, kind: str, key: Any, values: dict[str, Any], expected: int) -> None:
+    def _replace(
+        self, table: Table, kind: str, key: Any, values: dict[str, Any], expected: int
+    ) -> None:
         result = self.db.execute(
             update(table)
             .where(table.c.id == values["id"], table.c.version == expected)
@@ -277,8 +279,17 @@ def _client_values(client: Client) -> dict[str, Any]:
         "tax_code": client.tax_code,
         "responsible_id": client.responsible_id,
         "addresses": [
-            {k: v for k, v in (("text", a.text), ("kind", a.kind.value), ("postcode", a.postcode),
-                               ("city", a.city), ("country", a.country)) if v is not None}
+            {
+                k: v
+                for k, v in (
+                    ("text", a.text),
+                    ("kind", a.kind.value),
+                    ("postcode", a.postcode),
+                    ("city", a.city),
+                    ("country", a.country),
+                )
+                if v is not None
+            }
             for a in client.addresses
         ],
         "notes": client.notes,
@@ -306,20 +317,30 @@ class _Clients(_Repository):
         self.db.execute(delete(t.client_emails).where(t.client_emails.c.client_id == client.id))
         self.db.execute(delete(t.client_tags).where(t.client_tags.c.client_id == client.id))
         self.db.execute(
-            delete(t.phones).where(t.phones.c.client_id == client.id, t.phones.c.contact_id.is_(None))
+            delete(t.phones).where(
+                t.phones.c.client_id == client.id, t.phones.c.contact_id.is_(None)
+            )
         )
         if client.emails:
             self.db.execute(
                 insert(t.client_emails),
                 [
-                    {"client_id": client.id, "position": i, "address": e, "address_key": search_key(e)}
+                    {
+                        "client_id": client.id,
+                        "position": i,
+                        "address": e,
+                        "address_key": search_key(e),
+                    }
                     for i, e in enumerate(client.emails)
                 ],
             )
         if client.tags:
             self.db.execute(
                 insert(t.client_tags),
-                [{"client_id": client.id, "position": i, "tag": tag} for i, tag in enumerate(client.tags)],
+                [
+                    {"client_id": client.id, "position": i, "tag": tag}
+                    for i, tag in enumerate(client.tags)
+                ],
             )
         _write_phones(self.db, t, client.id, None, client.phones)
 
@@ -387,7 +408,9 @@ class _Clients(_Repository):
     def get_many(self, ids: Iterable[UUID]) -> dict[UUID, Client]:
         found: dict[UUID, Client] = {}
         for chunk in _chunks(set(ids)):
-            rows = self.db.execute(select(self.t.clients).where(self.t.clients.c.id.in_(chunk))).all()
+            rows = self.db.execute(
+                select(self.t.clients).where(self.t.clients.c.id.in_(chunk))
+            ).all()
             found.update((c.id, c) for c in self._hydrate(rows))
         return found
 
@@ -396,7 +419,8 @@ class _Clients(_Repository):
         found: dict[str, UUID] = {}
         for chunk in _chunks(set(codes)):
             found.update(
-                (row.code, row.id) for row in self.db.execute(select(c.code, c.id).where(c.code.in_(chunk)))
+                (row.code, row.id)
+                for row in self.db.execute(select(c.code, c.id).where(c.code.in_(chunk)))
             )
         return found
 
@@ -408,7 +432,9 @@ class _Clients(_Repository):
         )
         if other is not None:
             raise DuplicateError("code", client.code)
-        self._replace(self.t.clients, "client", client.code, _client_values(client), expected_version)
+        self._replace(
+            self.t.clients, "client", client.code, _client_values(client), expected_version
+        )
         self._write_lists(client)
 
     def search(self, query: ClientSearch) -> list[Client]:
@@ -416,7 +442,9 @@ class _Clients(_Repository):
         c = t.clients.c
         conditions: list[Any] = []
         if query.text is not None:
-            conditions.append(or_(c.name_key.contains(query.text, autoescape=True), c.code_key == query.text))
+            conditions.append(
+                or_(c.name_key.contains(query.text, autoescape=True), c.code_key == query.text)
+            )
         if query.code is not None:
             conditions.append(c.code == query.code)
         if query.tax_code is not None:
@@ -476,7 +504,9 @@ class _Clients(_Repository):
             .values(client_id=target_id)
         )
         moved["timeline"] = self.db.execute(
-            update(t.timeline).where(t.timeline.c.client_id == source_id).values(client_id=target_id)
+            update(t.timeline)
+            .where(t.timeline.c.client_id == source_id)
+            .values(client_id=target_id)
         ).rowcount
         return moved
 
@@ -562,12 +592,16 @@ class _Contacts(_Repository):
     def get_many(self, ids: Iterable[UUID]) -> dict[UUID, ContactPerson]:
         found: dict[UUID, ContactPerson] = {}
         for chunk in _chunks(set(ids)):
-            rows = self.db.execute(select(self.t.contacts).where(self.t.contacts.c.id.in_(chunk))).all()
+            rows = self.db.execute(
+                select(self.t.contacts).where(self.t.contacts.c.id.in_(chunk))
+            ).all()
             found.update((c.id, c) for c in self._hydrate(rows))
         return found
 
     def update(self, contact: ContactPerson, expected_version: int) -> None:
-        self._replace(self.t.contacts, "contact", contact.id, _contact_values(contact), expected_version)
+        self._replace(
+            self.t.contacts, "contact", contact.id, _contact_values(contact), expected_version
+        )
         p = self.t.phones
         self.db.execute(delete(p).where(p.c.contact_id == contact.id))
         _write_phones(self.db, self.t, contact.client_id, contact.id, contact.phones)
@@ -577,7 +611,9 @@ class _Contacts(_Repository):
         conditions = [c.client_id == client_id]
         if not include_archived:
             conditions.append(c.archived.is_(False))
-        rows = self.db.execute(select(self.t.contacts).where(*conditions).order_by(c.name, c.id)).all()
+        rows = self.db.execute(
+            select(self.t.contacts).where(*conditions).order_by(c.name, c.id)
+        ).all()
         return self._hydrate(rows)
 
 
@@ -637,15 +673,24 @@ class _Employees(_Repository):
         return None if row is None else _employee(row)
 
     def get_by_code(self, code: str) -> Employee | None:
-        row = self.db.execute(select(self.t.employees).where(self.t.employees.c.code == code)).first()
+        row = self.db.execute(
+            select(self.t.employees).where(self.t.employees.c.code == code)
+        ).first()
         return None if row is None else _employee(row)
 
     def update(self, employee: Employee, expected_version: int) -> None:
         e = self.t.employees.c
-        if self.db.scalar(select(e.id).where(e.code == employee.code, e.id != employee.id)) is not None:
+        if (
+            self.db.scalar(select(e.id).where(e.code == employee.code, e.id != employee.id))
+            is not None
+        ):
             raise DuplicateError("code", employee.code)
         self._replace(
-            self.t.employees, "employee", employee.code, _employee_values(employee), expected_version
+            self.t.employees,
+            "employee",
+            employee.code,
+            _employee_values(employee),
+            expected_version,
         )
 
     def list(self, *, include_archived: bool) -> list[Employee]:
@@ -729,7 +774,9 @@ def _event_values(event: Event) -> dict[str, Any]:
         "employee_id": event.employee_id,
         "project_ref": event.project_ref,
         "occurred_at": event.occurred_at,
-        "duration_us": None if event.duration is None else event.duration // timedelta(microseconds=1),
+        "duration_us": None
+        if event.duration is None
+        else event.duration // timedelta(microseconds=1),
         "subject": event.subject,
         "details": event.details,
         "outcome": event.outcome,

@@ -1,0 +1,590 @@
+"""crmcore's benchmark suite: crmcore against the bare database driver, same work, same run.
+
+Usage::
+
+    python benchmarks/run.py [--quick] [--backends sqlite,postgresql]
+                             [--output benchmarks/results.json] [--profile DIR]
+
+PostgreSQL is measured when ``CRMCORE_BENCH_POSTGRESQL`` holds a SQLAlchemy
+URL (``postgresql+psycopg://user@host:port/db``); crmcore's tables go into a
+fresh schema that is dropped at the end.  See benchmarks/README.md.
+
+The exit status is 0 even when a target is missed: the suite is a gauge.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import importlib.util
+import json
+import multiprocessing
+import os
+import platform
+import pstats
+import secrets
+import shutil
+import sqlite3
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from itertools import islice
+from pathlib import Path
+from typing import Any
+from uuid import UUID
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+if importlib.util.find_spec("crmcore") is None and (ROOT / "src" / "crmcore").is_dir():
+    # Run from a checkout without installing: measure the working tree.
+    sys.path.insert(0, str(ROOT / "src"))
+
+import importjob  # noqa: E402 - after the path set-up above
+import workload  # noqa: E402
+from rawdb import RawDB, Target, drop_schema  # noqa: E402
+
+# Only the standard library and the modules above are imported at module
+# level: the "spawn" import children re-import this file, and the baseline
+# child must not carry crmcore, SQLAlchemy or phonenumbers in its memory.
+
+POSTGRESQL_ENV = "CRMCORE_BENCH_POSTGRESQL"
+SETUP_BATCH = 2000  # clients (with their contact persons) per transaction
+IMPORT_BATCH = 5000
+IMPORT_RATIO_TARGET = 0.6
+RSS_TARGET_MB = 300.0
+LATENCY_RATIO_TARGET = 3.0
+
+
+def log(message: str) -> None:
+    stamp = datetime.now().strftime("%H:%M:%S")
+    print(f"[{stamp}] {message}", file=sys.stderr, flush=True)
+
+
+# ------------------------------------------------------------------ results
+
+
+@dataclass
+class Metric:
+    name: str
+    unit: str
+    crmcore: float
+    raw: float
+    target: str
+    ok: bool
+    samples: int | None = None
+
+    @property
+    def ratio(self) -> float:
+        return self.crmcore / self.raw if self.raw else float("inf")
+
+    def as_json(self) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "crmcore": round(self.crmcore, 4),
+            "raw": round(self.raw, 4),
+            "ratio": round(self.ratio, 3),
+            "target": self.target,
+            "unit": self.unit,
+            "ok": self.ok,
+        }
+        if self.samples is not None:
+            data["samples"] = self.samples
+        return data
+
+
+def _number(value: float) -> str:
+    if value >= 1000:
+        return f"{value:,.0f}"
+    if value >= 10:
+        return f"{value:.1f}"
+    return f"{value:.3f}"
+
+
+def print_table(title: str, metrics: Sequence[Metric]) -> None:
+    header = ("metric", "crmcore", "raw", "ratio", "target", "ok")
+    rows = [
+        (
+            f"{m.name} ({m.unit})",
+            _number(m.crmcore),
+            _number(m.raw),
+            f"{m.ratio:.2f}",
+            m.target,
+            "ok" if m.ok else "MISSED",
+        )
+        for m in metrics
+    ]
+    widths = [max(len(str(row[i])) for row in [header, *rows]) for i in range(len(header))]
+
+    def line(cells: Sequence[str]) -> str:
+        return " | ".join(
+            cell.ljust(width) if i in (0, 4, 5) else cell.rjust(width)
+            for i, (cell, width) in enumerate(zip(cells, widths, strict=True))
+        )
+
+    print()
+    print(title)
+    print(line(header))
+    print("-+-".join("-" * width for width in widths))
+    for row in rows:
+        print(line(row))
+
+
+# ------------------------------------------------------------------ backends
+
+
+@contextmanager
+def sqlite_target() -> Iterator[Target]:
+    directory = tempfile.mkdtemp(prefix="crmcore-bench-")
+    path = os.path.join(directory, "bench.sqlite")
+    try:
+        yield Target(backend="sqlite", url=f"sqlite:///{path}", path=path)
+    finally:
+        shutil.rmtree(directory, ignore_errors=True)
+
+
+@contextmanager
+def postgresql_target(url: str) -> Iterator[Target]:
+    target = Target(backend="postgresql", url=url, schema=f"bench_{secrets.token_hex(4)}")
+    try:
+        yield target
+    finally:
+        try:
+            drop_schema(target)
+        except Exception as error:  # report, but do not hide the real failure
+            log(f"could not drop schema {target.schema}: {error}")
+
+
+# ------------------------------------------------------------------ setup
+
+
+def populate(crm: Any, population: workload.Population) -> tuple[list[UUID], str]:
+    """Create the employees, clients and contact persons through crmcore's API.
+
+    Returns the client ids in creation order and the code of the employee the
+    events are imported as.
+    """
+    employees = [
+        crm.employees.create(code=code, name=name, position=position)
+        for code, name, position in workload.EMPLOYEES
+    ]
+    ids: list[UUID] = []
+    specs = iter(population)
+    started = time.perf_counter()
+    while chunk := list(islice(specs, SETUP_BATCH)):
+        with crm.transaction():
+            for spec in chunk:
+                client = crm.clients.create(
+                    **spec.create_kwargs(), responsible=employees[spec.index % len(employees)]
+                )
+                for contact in spec.contacts:
+                    crm.contacts.create(
+                        client,
+                        name=contact.name,
+                        position=contact.position,
+                        phones=[contact.phone],
+                        email=contact.email,
+                    )
+                ids.append(client.id)
+        done = len(ids)
+        if done % (SETUP_BATCH * 10) == 0 or done == population.count:
+            rate = done / (time.perf_counter() - started)
+            log(f"  {done:,} / {population.count:,} clients created ({rate:,.0f} clients/s)")
+    return ids, workload.EMPLOYEES[0][0]
+
+
+# ------------------------------------------------------------------ measurements
+
+
+def import_in_child(which: str, target: Target, **options: Any) -> dict[str, Any]:
+    """Run one bulk import in a fresh "spawn" process; its rows/s and peak RSS."""
+    context = multiprocessing.get_context("spawn")
+    with context.Pool(processes=1) as pool:
+        return pool.apply(importjob.run, (which, target), options)  # type: ignore[no-any-return]
+
+
+def _hex(value: Any) -> Any:
+    return value.hex if isinstance(value, UUID) else value
+
+
+@dataclass
+class Timings:
+    crmcore: list[int]
+    raw: list[int]
+    mismatches: int
+
+    def p50_ms(self, side: str) -> float:
+        return statistics.median(getattr(self, side)) / 1e6
+
+
+def paired(
+    items: Sequence[Any],
+    crmcore_call: Callable[[Any], Any],
+    raw_call: Callable[[Any], Any],
+    same: Callable[[Any, Any], bool],
+    *,
+    warmup: int,
+    profiler: cProfile.Profile | None = None,
+) -> Timings:
+    """Time both calls on every item, alternating which goes first.
+
+    Both sides are warmed up on the first ``warmup`` items.  The answers are
+    compared outside the timed region: a baseline that fetched other rows
+    would not be a baseline.
+    """
+    for item in items[:warmup]:
+        crmcore_call(item)
+        raw_call(item)
+    clock = time.perf_counter_ns
+    crmcore_ns: list[int] = []
+    raw_ns: list[int] = []
+    mismatches = 0
+    for index, item in enumerate(items):
+        for side in ("crmcore", "raw") if index % 2 == 0 else ("raw", "crmcore"):
+            if side == "crmcore":
+                if profiler:
+                    profiler.enable()
+                started = clock()
+                mine = crmcore_call(item)
+                crmcore_ns.append(clock() - started)
+                if profiler:
+                    profiler.disable()
+            else:
+                started = clock()
+                theirs = raw_call(item)
+                raw_ns.append(clock() - started)
+        if not same(mine, theirs):
+            mismatches += 1
+    return Timings(crmcore_ns, raw_ns, mismatches)
+
+
+def _same_page(page: Any, rows: list[tuple[Any, ...]]) -> bool:
+    mine = [entry.id.hex for entry in page.items]
+    return mine == [_hex(row[0]) for row in rows[:50]] and (page.next_cursor is not None) == (
+        len(rows) > 50
+    )
+
+
+def _same_caller(match: Any, found: tuple[Any, Any] | None) -> bool:
+    if match is None or found is None:
+        return match is None and found is None
+    client, contact = found
+    mine = (match.client.id.hex, None if match.contact is None else match.contact.id.hex)
+    return mine == (_hex(client[0]), None if contact is None else _hex(contact[0]))
+
+
+def _same_clients(clients: list[Any], rows: list[tuple[Any, ...]]) -> bool:
+    return [c.id.hex for c in clients] == [_hex(row[0]) for row in rows]
+
+
+def _dump_profile(profiler: cProfile.Profile | None, directory: Path | None, name: str) -> None:
+    if profiler is None or directory is None:
+        return
+    path = directory / f"{name}.prof"
+    profiler.dump_stats(path)
+    print(f"\nprofile {path} (top 12 by own time):")
+    pstats.Stats(str(path)).sort_stats("tottime").print_stats(12)
+
+
+def latency_metric(name: str, timings: Timings) -> Metric:
+    crm_ms, raw_ms = timings.p50_ms("crmcore"), timings.p50_ms("raw")
+    return Metric(
+        name,
+        "ms",
+        crm_ms,
+        raw_ms,
+        f"ratio <= {LATENCY_RATIO_TARGET:g}",
+        crm_ms <= LATENCY_RATIO_TARGET * raw_ms,
+        samples=len(timings.crmcore),
+    )
+
+
+def run_backend(
+    target: Target,
+    sizes: workload.Sizes,
+    seed: int,
+    profile_dir: Path | None,
+) -> tuple[list[Metric], dict[str, Any]]:
+    import crmcore
+
+    info: dict[str, Any] = {}
+    name = target.backend
+    log(f"{name}: creating {sizes.clients:,} clients with {sizes.contacts:,} contact persons")
+    crm = crmcore.open(target.url, **target.open_kwargs())
+    raw: RawDB | None = None
+    try:
+        population = workload.Population(sizes.clients, seed)
+        started = time.perf_counter()
+        client_ids, importer = populate(crm, population)
+        info["setup_seconds"] = round(time.perf_counter() - started, 1)
+
+        metrics: list[Metric] = []
+        imports: dict[str, dict[str, Any]] = {}
+        for which in ("raw", "crmcore"):
+            log(f"{name}: importing {sizes.events:,} events with {which} (child process)")
+            profile_path = str(profile_dir / f"{name}-import-{which}.prof") if profile_dir else None
+            imports[which] = import_in_child(
+                which,
+                target,
+                events=sizes.events,
+                clients=sizes.clients,
+                seed=seed,
+                employee_code=importer,
+                batch_size=IMPORT_BATCH,
+                profile_path=profile_path,
+            )
+            result = imports[which]
+            log(
+                f"  {result['rows']:,} rows in {result['seconds']:.1f} s = "
+                f"{result['rows_per_s']:,.0f} rows/s, peak RSS {result['peak_rss_kib'] / 1024:.0f} MB"
+            )
+            if profile_path and which == "crmcore":
+                print(f"\nprofile {profile_path} (top 12 by own time):")
+                pstats.Stats(profile_path).sort_stats("tottime").print_stats(12)
+        info["import"] = imports
+        crm_rate, raw_rate = imports["crmcore"]["rows_per_s"], imports["raw"]["rows_per_s"]
+        metrics.append(
+            Metric(
+                "import",
+                "rows/s",
+                crm_rate,
+                raw_rate,
+                f"ratio >= {IMPORT_RATIO_TARGET:g}",
+                crm_rate >= IMPORT_RATIO_TARGET * raw_rate,
+                samples=imports["crmcore"]["rows"],
+            )
+        )
+        crm_mb = imports["crmcore"]["peak_rss_kib"] / 1024
+        raw_mb = imports["raw"]["peak_rss_kib"] / 1024
+        metrics.append(
+            Metric(
+                "import_peak_rss",
+                "MB",
+                crm_mb,
+                raw_mb,
+                f"crmcore <= {RSS_TARGET_MB:g} MB",
+                crm_mb <= RSS_TARGET_MB,
+            )
+        )
+
+        raw = RawDB(target)
+        info["server_version"] = raw.server_version()
+        log(f"{name}: ANALYZE")
+        raw.analyze()
+
+        # -- timeline page
+        log(f"{name}: timeline page, {sizes.timeline_queries} clients")
+        chosen = workload.timeline_sample(sizes.clients, sizes.timeline_queries, seed)
+        profiler = cProfile.Profile() if profile_dir else None
+        timings = paired(
+            [client_ids[i] for i in chosen],
+            lambda client_id: crm.timeline(client_id, limit=50),
+            lambda client_id, raw=raw: raw.timeline_page(
+                client_id.hex if raw.sqlite else client_id, 50
+            ),
+            _same_page,
+            warmup=sizes.warmup,
+            profiler=profiler,
+        )
+        _dump_profile(profiler, profile_dir, f"{name}-timeline")
+        metrics.append(latency_metric("timeline_p50", timings))
+        info["timeline_mismatches"] = timings.mismatches
+
+        # -- caller-ID
+        log(f"{name}: caller-ID, {sizes.caller_queries} numbers")
+        texts = workload.caller_texts(population, sizes.caller_queries, seed)
+        profiler = cProfile.Profile() if profile_dir else None
+        timings = paired(
+            texts,
+            crm.telephony.identify,
+            raw.identify,
+            _same_caller,
+            warmup=sizes.warmup,
+            profiler=profiler,
+        )
+        _dump_profile(profiler, profile_dir, f"{name}-caller_id")
+        metrics.append(latency_metric("caller_id_p50", timings))
+        info["caller_id_mismatches"] = timings.mismatches
+
+        # -- client search
+        log(f"{name}: client search, {sizes.search_queries} name fragments")
+        fragments = workload.search_fragments(population.names, sizes.search_queries, seed)
+        profiler = cProfile.Profile() if profile_dir else None
+        timings = paired(
+            fragments,
+            lambda text: crm.clients.search(text, limit=50),
+            raw.search_clients,
+            _same_clients,
+            warmup=sizes.warmup,
+            profiler=profiler,
+        )
+        _dump_profile(profiler, profile_dir, f"{name}-search")
+        metrics.append(latency_metric("client_search_p50", timings))
+        info["client_search_mismatches"] = timings.mismatches
+        return metrics, info
+    finally:
+        if raw is not None:
+            raw.close()
+        crm.close()
+
+
+# ------------------------------------------------------------------ main
+
+
+def _versions() -> dict[str, str | None]:
+    from importlib import metadata
+
+    found: dict[str, str | None] = {}
+    for package in ("crmcore", "sqlalchemy", "psycopg", "phonenumbers", "attrs"):
+        try:
+            found[package] = metadata.version(package)
+        except metadata.PackageNotFoundError:
+            found[package] = None
+    return found
+
+
+def _machine() -> dict[str, Any]:
+    memory = None
+    try:
+        with open("/proc/meminfo", encoding="ascii") as meminfo:
+            for line in meminfo:
+                if line.startswith("MemTotal:"):
+                    memory = round(int(line.split()[1]) / 1024 / 1024, 1)
+    except OSError:
+        pass
+    return {
+        "platform": platform.platform(),
+        "machine": platform.machine(),
+        "processor": platform.processor() or None,
+        "cpu_count": os.cpu_count(),
+        "memory_gib": memory,
+    }
+
+
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        description="Measure crmcore against the bare database driver doing the same work."
+    )
+    parser.add_argument(
+        "--quick", action="store_true", help="1/100 of the data: 1,000 clients, 10,000 events"
+    )
+    parser.add_argument(
+        "--backends",
+        default="sqlite,postgresql",
+        help="comma-separated: sqlite, postgresql (default: both)",
+    )
+    parser.add_argument(
+        "--output",
+        type=Path,
+        default=HERE / "results.json",
+        help="where to write the JSON results (default: benchmarks/results.json)",
+    )
+    parser.add_argument(
+        "--seed", type=int, default=workload.DEFAULT_SEED, help="random seed of the data"
+    )
+    parser.add_argument(
+        "--profile",
+        type=Path,
+        metavar="DIR",
+        help="profile the crmcore side with cProfile into DIR/*.prof (inflates its timings)",
+    )
+    args = parser.parse_args(argv)
+    args.backends = [b.strip() for b in args.backends.split(",") if b.strip()]
+    unknown = set(args.backends) - {"sqlite", "postgresql"}
+    if unknown:
+        parser.error(f"unknown backend(s): {', '.join(sorted(unknown))}")
+    return args
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(argv)
+    sizes = workload.Sizes.quick() if args.quick else workload.Sizes.full()
+    if args.profile:
+        args.profile.mkdir(parents=True, exist_ok=True)
+    results: dict[str, Any] = {}
+    meta: dict[str, Any] = {
+        "date": datetime.now(UTC).isoformat(timespec="seconds"),
+        "command": " ".join([os.path.relpath(__file__), *(argv or sys.argv[1:])]),
+        "quick": args.quick,
+        "seed": args.seed,
+        "sizes": {
+            "clients": sizes.clients,
+            "contacts": sizes.contacts,
+            "phones": sizes.phones,
+            "events": sizes.events,
+            "timeline_queries": sizes.timeline_queries,
+            "caller_id_queries": sizes.caller_queries,
+            "client_search_queries": sizes.search_queries,
+            "warmup_queries": sizes.warmup,
+            "setup_batch": SETUP_BATCH,
+            "import_batch": IMPORT_BATCH,
+        },
+        "python": sys.version.split()[0],
+        "python_implementation": platform.python_implementation(),
+        "sqlite": sqlite3.sqlite_version,
+        "postgresql": None,
+        "versions": _versions(),
+        "machine": _machine(),
+        "profiled": bool(args.profile),
+        "backends": {},
+    }
+    missed: list[str] = []
+    tables: list[tuple[str, list[Metric]]] = []
+    for backend in args.backends:
+        if backend == "sqlite":
+            context = sqlite_target()
+        else:
+            url = os.environ.get(POSTGRESQL_ENV)
+            if not url:
+                print(f"note: PostgreSQL skipped: set {POSTGRESQL_ENV} to a SQLAlchemy URL")
+                meta["backends"]["postgresql"] = {"skipped": f"{POSTGRESQL_ENV} is not set"}
+                continue
+            context = postgresql_target(url)
+        with context as target:
+            started = time.perf_counter()
+            metrics, info = run_backend(target, sizes, args.seed, args.profile)
+            info["seconds"] = round(time.perf_counter() - started, 1)
+        if backend == "postgresql":
+            meta["postgresql"] = info.get("server_version")
+        meta["backends"][backend] = info
+        for metric in metrics:
+            results[f"{backend}.{metric.name}"] = metric.as_json()
+            if not metric.ok:
+                missed.append(f"{backend}.{metric.name}")
+        title = (
+            f"{backend}: {sizes.clients:,} clients, {sizes.phones:,} phones, "
+            f"{sizes.events:,} events (setup {info['setup_seconds']:.0f} s, "
+            f"total {info['seconds']:.0f} s)"
+        )
+        tables.append((title, metrics))
+        print_table(title, metrics)
+        for check in ("timeline", "caller_id", "client_search"):
+            if info.get(f"{check}_mismatches"):
+                print(
+                    f"warning: {backend} {check}: crmcore and the baseline disagreed on "
+                    f"{info[f'{check}_mismatches']} queries"
+                )
+
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    args.output.write_text(
+        json.dumps({"_meta": meta, **results}, ensure_ascii=False, indent=2) + "\n",
+        encoding="utf-8",
+    )
+    print()
+    if len(tables) > 1:
+        for title, metrics in tables:
+            print_table(title, metrics)
+        print()
+    if missed:
+        print(f"targets missed: {', '.join(missed)}")
+    elif results:
+        print("all targets met")
+    print(f"results written to {args.output}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

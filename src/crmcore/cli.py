@@ -1,0 +1,92 @@
+"""The ``crmcore`` command: the demo and database maintenance."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+
+import crmcore
+from crmcore import demo
+from crmcore.errors import CRMError
+from crmcore.plugins import installed_plugins
+from crmcore.ports import StorageOptions
+
+__all__ = ["main"]
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="crmcore", description="crmcore: an embeddable CRM core.")
+    parser.add_argument("--version", action="version", version=f"crmcore {crmcore.__version__}")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    run_demo = commands.add_parser("demo", help="build a demo CRM and play an incoming call")
+    run_demo.add_argument(
+        "--db", type=Path, help="keep the demo in this SQLite file (default: a temporary one)"
+    )
+
+    db = commands.add_parser("db", help="database schema maintenance")
+    db_commands = db.add_subparsers(dest="db_command", required=True)
+    for name, text in (
+        ("upgrade", "create the schema or migrate it to the current revision"),
+        ("current", "show the schema revision of the database"),
+    ):
+        sub = db_commands.add_parser(name, help=text)
+        sub.add_argument(
+            "url",
+            nargs="?",
+            default=os.environ.get("CRMCORE_URL"),
+            help="database URL (default: $CRMCORE_URL)",
+        )
+        sub.add_argument("--table-prefix", default="crm_", help="table name prefix (default crm_)")
+        sub.add_argument("--schema", default=None, help="database schema (PostgreSQL)")
+
+    commands.add_parser("plugins", help="list the installed crmcore plugins")
+    return parser
+
+
+def _db(args: argparse.Namespace) -> int:
+    from crmcore.adapters.sqlalchemy import SQLAlchemyStorage
+
+    if not args.url:
+        print("crmcore db: give a database URL or set CRMCORE_URL", file=sys.stderr)
+        return 2
+    options = StorageOptions(table_prefix=args.table_prefix, schema=args.schema, upgrade=False)
+    storage = SQLAlchemyStorage.from_url(args.url, options)
+    try:
+        if args.db_command == "upgrade":
+            storage.upgrade()
+        current, head = storage.revisions()
+        state = "current" if current == head else f"behind, newest is {head}"
+        print(f"{storage.url}: revision {current or 'none'} ({state})")
+    finally:
+        storage.close()
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit status."""
+    args = _parser().parse_args(argv)
+    try:
+        if args.command == "demo":
+            if args.db is not None:
+                demo.run(f"sqlite:///{args.db.resolve()}")
+            else:
+                with tempfile.TemporaryDirectory(prefix="crmcore-demo-") as folder:
+                    demo.run(f"sqlite:///{Path(folder) / 'demo.sqlite'}")
+            return 0
+        if args.command == "db":
+            return _db(args)
+        for name, plugin in installed_plugins():
+            print(f"{name}: {getattr(plugin, '__name__', plugin)!s}")
+        return 0
+    except CRMError as error:
+        print(f"crmcore: {error}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

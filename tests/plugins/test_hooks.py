@@ -1,0 +1,153 @@
+"""Hooks: installed plugins through the entry point, host plugins, and bad plugins."""
+
+from __future__ import annotations
+
+import importlib.metadata
+import inspect
+import re
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import crmcore
+from crmcore import hookimpl, hookspecs
+from crmcore.adapters.memory import MemoryStorage
+from crmcore.errors import PermissionDenied, PluginError, StorageError
+from crmcore.plugins import _load_entry_point, installed_plugins, plugin_manager
+
+ROOT = Path(__file__).resolve().parents[2]
+HOOKS = sorted(name for name in dir(hookspecs) if name.startswith("crmcore_"))
+
+
+def _example_installed() -> None:
+    try:
+        importlib.metadata.distribution("crmcore-example-plugin")
+    except importlib.metadata.PackageNotFoundError:
+        pytest.fail(
+            "the example plugin is not installed: "
+            "pip install ./examples/crmcore-example-plugin (nox -s tests does it)"
+        )
+
+
+def test_installed_example_plugin_loads_through_its_entry_point(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    _example_installed()
+    monkeypatch.setenv("CRMCORE_LOAD_PLUGINS", "example")
+    assert [name for name, _ in installed_plugins()] == ["example"]
+    crm = crmcore.open()
+    assert crm.event_types.get("Выезд").category.value == "meeting"
+    with crmcore.open(f"crm-folder://{tmp_path / 'acme'}") as folder_crm:
+        folder_crm.clients.create(code="1", name="ПДВ")
+        assert "sqlite" in folder_crm.storage.url
+    assert (tmp_path / "acme" / "crm.sqlite").is_file()
+
+
+def test_load_plugins_setting_keeps_installed_plugins_out(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CRMCORE_LOAD_PLUGINS", "")
+    assert installed_plugins() == []
+    assert "Выезд" not in {t.code for t in crmcore.open().event_types.list()}
+    with pytest.raises(StorageError):
+        crmcore.open("crm-folder:///tmp/never")
+
+
+def test_plugins_passed_to_open_stay_with_that_crm() -> None:
+    class Visits:
+        @hookimpl
+        def crmcore_event_types(self, register: Callable[[Any], None]) -> None:
+            register(crmcore.EventType(code="Выезд", name="Выезд", category="meeting"))
+
+    with_plugin = crmcore.open(plugins=[Visits()])
+    without = crmcore.open()
+    assert "Выезд" in {t.code for t in with_plugin.event_types.list()}
+    assert "Выезд" not in {t.code for t in without.event_types.list()}
+
+
+def test_host_storage_wins_over_the_default_for_the_same_url() -> None:
+    chosen = MemoryStorage("host")
+
+    class HostStorage:
+        @hookimpl
+        def crmcore_storage(self, url: str, options: Any) -> MemoryStorage | None:
+            return chosen if url.startswith("sqlite") else None
+
+    crm = crmcore.open("sqlite:///never-created.sqlite", plugins=[HostStorage()])
+    assert crm.storage is chosen
+    assert not Path("never-created.sqlite").exists()
+
+
+def test_unknown_url_scheme_is_refused_clearly() -> None:
+    with pytest.raises(StorageError, match="no storage backend serves 'ftp://x'"):
+        crmcore.open("ftp://x")
+
+
+def test_event_type_registration_of_a_wrong_object_is_a_plugin_error() -> None:
+    class Broken:
+        @hookimpl
+        def crmcore_event_types(self, register: Callable[[Any], None]) -> None:
+            register({"code": "X"})
+
+    with pytest.raises(PluginError, match="must register EventType"):
+        crmcore.open(plugins=[Broken()])
+
+
+def test_entry_point_that_fails_to_import_is_a_plugin_error() -> None:
+    broken = importlib.metadata.EntryPoint(
+        name="broken", value="crmcore_no_such_module_here", group="crmcore"
+    )
+    with pytest.raises(PluginError, match="'broken'"):
+        _load_entry_point(broken)
+
+
+def test_authorize_hook_sees_actor_action_and_entity() -> None:
+    seen: list[tuple[str, str, str]] = []
+
+    class Audit:
+        @hookimpl
+        def crmcore_authorize(self, actor: Any, action: str, entity_kind: str, entity: Any) -> None:
+            seen.append((actor.name, action, entity_kind))
+
+    class ReadOnlyForIryna:
+        @hookimpl
+        def crmcore_authorize(self, actor: Any, action: str, entity_kind: str, entity: Any) -> bool:
+            return actor.name != "Петрова Ірина" or action == "read"
+
+    crm = crmcore.open(plugins=[Audit(), ReadOnlyForIryna()])
+    crm.employees.create(code="2", name="Петрова Ірина")
+    client = crm.clients.create(code="1", name="ПДВ")
+    iryna = crm.acting_as("2")
+    assert iryna.clients.get("1") == client
+    with pytest.raises(PermissionDenied):
+        iryna.clients.update(client, name="Інше")
+    with pytest.raises(PermissionDenied):
+        iryna.events.log(client, type="ВхЗ")
+    assert ("Петрова Ірина", "read", "client") in seen
+    assert ("system", "create", "client") in seen
+    assert crm.clients.get("1").name == "ПДВ"
+
+
+def test_every_hook_is_specified_with_documented_call_semantics() -> None:
+    manager = plugin_manager()
+    for name in HOOKS:
+        spec = getattr(manager.hook, name).spec
+        assert spec is not None, name
+        doc = inspect.getdoc(getattr(hookspecs, name)) or ""
+        firstresult = spec.opts.get("firstresult", False)
+        assert ("Stops at first non-None result" in doc) == firstresult, name
+        assert "Every implementation is called" in doc or firstresult, name
+
+
+def test_every_hook_has_a_test() -> None:
+    tests = "\n".join(p.read_text(encoding="utf-8") for p in (ROOT / "tests").rglob("test_*.py"))
+    tests += (ROOT / "src" / "crmcore" / "testing" / "conformance.py").read_text(encoding="utf-8")
+    untested = [name for name in HOOKS if not re.search(rf"def {name}\(", tests)]
+    assert untested == []
+
+
+def test_every_hook_signature_appears_in_the_plugin_docs() -> None:
+    docs = (ROOT / "docs" / "plugins.md").read_text(encoding="utf-8")
+    for name in HOOKS:
+        parameters = ", ".join(inspect.signature(getattr(hookspecs, name)).parameters)
+        assert f"{name}({parameters})" in docs, f"{name}({parameters}) is not in docs/plugins.md"
