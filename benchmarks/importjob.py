@@ -9,19 +9,47 @@ peak is that of the bare driver.
 from __future__ import annotations
 
 import cProfile
+import multiprocessing
 import resource
 import time
+from collections.abc import Callable
 from typing import Any
 
 import workload
 from rawdb import RawDB, Target
 
-__all__ = ["run"]
+__all__ = ["in_fresh_child", "run"]
 
 
 def _peak_rss_kib() -> int:
     # ru_maxrss is in KiB on Linux (bytes on macOS; this suite reports Linux units).
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+
+def _high_water_mark_kib() -> int | None:
+    """VmHWM of /proc/self/status: the peak RSS of this program image alone (Linux)."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return None
+
+
+def in_fresh_child(
+    function: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]
+) -> Any:
+    """Run ``function`` in a new "spawn" process and return its result.
+
+    Linux keeps a process's ``ru_maxrss`` across the fork and exec that
+    start a spawned child, so a child started by a big process reports at
+    least that process's size.  The benchmark therefore calls this in a
+    small launcher process started before the benchmark grows.
+    """
+    with multiprocessing.get_context("spawn").Pool(processes=1) as pool:
+        return pool.apply(function, args, kwargs)
 
 
 def run(
@@ -81,4 +109,5 @@ def run(
         "rows_per_s": created / (elapsed / 1e9),
         "baseline_rss_kib": baseline,
         "peak_rss_kib": _peak_rss_kib(),
+        "vm_hwm_kib": _high_water_mark_kib(),
     }

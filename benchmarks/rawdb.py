@@ -88,8 +88,15 @@ class RawDB:
         self._tables = {
             name: f"{qualified}{target.prefix}{name}"
             for name in (
-                "clients", "client_emails", "client_tags", "contacts", "phones", "employees",
-                "events", "timeline", "history",
+                "clients",
+                "client_emails",
+                "client_tags",
+                "contacts",
+                "phones",
+                "employees",
+                "events",
+                "timeline",
+                "history",
             )
         }
         self.new_id = _Ids()
@@ -106,7 +113,7 @@ class RawDB:
         return f"{value:032x}" if self.sqlite else UUID(int=value)
 
     def moment(self, value: datetime) -> Any:
-        """An aware datetime as the column takes it: UTC text in SQLite, timestamptz in PostgreSQL."""
+        """An aware datetime as the column takes it: UTC text (SQLite) or timestamptz."""
         if self.sqlite:
             return value.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
         return value
@@ -197,20 +204,50 @@ class RawDB:
                 )
                 events.append(
                     (
-                        event_id, type_code, client_id, None, employee_id, None, occurred_at,
-                        None, subject, details, "", row.get("external_ref"), False, 1, at, at,
+                        event_id,
+                        type_code,
+                        client_id,
+                        None,
+                        employee_id,
+                        None,
+                        occurred_at,
+                        None,
+                        subject,
+                        details,
+                        "",
+                        row.get("external_ref"),
+                        False,
+                        1,
+                        at,
+                        at,
                     )
                 )
                 timeline.append(
                     (
-                        event_id, client_id, occurred_at, "event", event_id, type_code, subject,
-                        summary, employee_id, None,
+                        event_id,
+                        client_id,
+                        occurred_at,
+                        "event",
+                        event_id,
+                        type_code,
+                        subject,
+                        summary,
+                        employee_id,
+                        None,
                     )
                 )
                 history.append(
                     (
-                        uid(new_id()), at, employee_id, employee_name, "event", event_id,
-                        "create", None, None, None,
+                        uid(new_id()),
+                        at,
+                        employee_id,
+                        employee_name,
+                        "event",
+                        event_id,
+                        "create",
+                        None,
+                        None,
+                        None,
                     )
                 )
                 if len(events) >= BATCH:

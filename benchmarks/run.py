@@ -30,6 +30,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -199,11 +200,30 @@ def populate(crm: Any, population: workload.Population) -> tuple[list[UUID], str
 # ------------------------------------------------------------------ measurements
 
 
-def import_in_child(which: str, target: Target, **options: Any) -> dict[str, Any]:
-    """Run one bulk import in a fresh "spawn" process; its rows/s and peak RSS."""
-    context = multiprocessing.get_context("spawn")
-    with context.Pool(processes=1) as pool:
-        return pool.apply(importjob.run, (which, target), options)  # type: ignore[no-any-return]
+class Launcher:
+    """Starts the import children from a small process made while this one is small.
+
+    A spawned child reports in ``ru_maxrss`` at least the size its parent had
+    when starting it (Linux keeps the value across fork and exec), so the
+    children must not be started by the benchmark process once it holds
+    crmcore and the data; this launcher, started first, starts them instead.
+    """
+
+    def __init__(self) -> None:
+        self._executor = ProcessPoolExecutor(
+            max_workers=1, mp_context=multiprocessing.get_context("spawn")
+        )
+        self._executor.submit(os.getpid).result()  # start the launcher now
+
+    def import_events(self, which: str, target: Target, **options: Any) -> dict[str, Any]:
+        """One bulk import in a fresh "spawn" process: its rows/s and peak RSS."""
+        future = self._executor.submit(
+            importjob.in_fresh_child, importjob.run, (which, target), options
+        )
+        return future.result()  # type: ignore[no-any-return]
+
+    def close(self) -> None:
+        self._executor.shutdown()
 
 
 def _hex(value: Any) -> Any:
@@ -307,6 +327,7 @@ def run_backend(
     sizes: workload.Sizes,
     seed: int,
     profile_dir: Path | None,
+    launcher: Launcher,
 ) -> tuple[list[Metric], dict[str, Any]]:
     import crmcore
 
@@ -326,7 +347,7 @@ def run_backend(
         for which in ("raw", "crmcore"):
             log(f"{name}: importing {sizes.events:,} events with {which} (child process)")
             profile_path = str(profile_dir / f"{name}-import-{which}.prof") if profile_dir else None
-            imports[which] = import_in_child(
+            imports[which] = launcher.import_events(
                 which,
                 target,
                 events=sizes.events,
@@ -339,7 +360,8 @@ def run_backend(
             result = imports[which]
             log(
                 f"  {result['rows']:,} rows in {result['seconds']:.1f} s = "
-                f"{result['rows_per_s']:,.0f} rows/s, peak RSS {result['peak_rss_kib'] / 1024:.0f} MB"
+                f"{result['rows_per_s']:,.0f} rows/s, "
+                f"peak RSS {result['peak_rss_kib'] / 1024:.0f} MB"
             )
             if profile_path and which == "crmcore":
                 print(f"\nprofile {profile_path} (top 12 by own time):")
@@ -446,6 +468,32 @@ def _versions() -> dict[str, str | None]:
     return found
 
 
+def _revision() -> str | None:
+    """The checkout's commit, with "+dirty" when src/ has uncommitted changes."""
+    import subprocess
+
+    try:
+        commit = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=10,
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--", "src"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=10,
+        ).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return f"{commit}+dirty" if dirty else commit
+
+
 def _machine() -> dict[str, Any]:
     memory = None
     try:
@@ -492,6 +540,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         help="profile the crmcore side with cProfile into DIR/*.prof (inflates its timings)",
     )
     args = parser.parse_args(argv)
+    args.argv = list(sys.argv[1:] if argv is None else argv)
     args.backends = [b.strip() for b in args.backends.split(",") if b.strip()]
     unknown = set(args.backends) - {"sqlite", "postgresql"}
     if unknown:
@@ -501,13 +550,21 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
+    launcher = Launcher()  # first, while this process is small
+    try:
+        return _main(args, launcher)
+    finally:
+        launcher.close()
+
+
+def _main(args: argparse.Namespace, launcher: Launcher) -> int:
     sizes = workload.Sizes.quick() if args.quick else workload.Sizes.full()
     if args.profile:
         args.profile.mkdir(parents=True, exist_ok=True)
     results: dict[str, Any] = {}
     meta: dict[str, Any] = {
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
-        "command": " ".join([os.path.relpath(__file__), *(argv or sys.argv[1:])]),
+        "command": " ".join([os.path.relpath(__file__), *args.argv]),
         "quick": args.quick,
         "seed": args.seed,
         "sizes": {
@@ -527,6 +584,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "sqlite": sqlite3.sqlite_version,
         "postgresql": None,
         "versions": _versions(),
+        "revision": _revision(),
         "machine": _machine(),
         "profiled": bool(args.profile),
         "backends": {},
@@ -545,7 +603,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             context = postgresql_target(url)
         with context as target:
             started = time.perf_counter()
-            metrics, info = run_backend(target, sizes, args.seed, args.profile)
+            metrics, info = run_backend(target, sizes, args.seed, args.profile, launcher)
             info["seconds"] = round(time.perf_counter() - started, 1)
         if backend == "postgresql":
             meta["postgresql"] = info.get("server_version")

@@ -85,6 +85,7 @@ EVENT_TYPES = (
     ("Зам", 3),
 )
 
+# fmt: off
 _LEGAL_FORMS = ("ТОВ", "ТОВ", "ТОВ", "ПП", "ПрАТ", "АТ", "КП", "ФГ", "ТзОВ")
 _BRAND_ROOTS = (
     "Агро", "Буд", "Техно", "Енерго", "Дніпро", "Карпати", "Поділля", "Світ", "Лан", "Зерно",
@@ -180,6 +181,8 @@ _SENTENCES = (
     "Склад підтвердив наявність товару у потрібній кількості.",
     "Попросили продублювати рахунок на електронну пошту бухгалтера.",
 )
+
+# fmt: on
 
 _WORD = re.compile(r"[А-ЩЬЮЯҐЄІЇа-щьюяґєії]+")
 
@@ -318,15 +321,15 @@ class Population:
         for index in range(self.count):
             person = rng.random() < 0.3
             name = f"ФОП {_person(rng)}" if person else _company(rng)
-            tax_code = f"{rng.randrange(10**9, 10**10)}" if person else f"{rng.randrange(10**7, 10**8)}"
+            # ІПН (10 digits) of a sole proprietor, ЄДРПОУ (8 digits) of a company
+            tax_code = str(rng.randrange(10**9, 10**10) if person else rng.randrange(10**7, 10**8))
             postcode, city = rng.choice(_CITIES)
             address = f"{postcode}, м. {city}, {rng.choice(_STREETS)}, {rng.randrange(1, 200)}"
             national = self._phones.draw(landline=rng.random() < 0.6)
             roll = rng.random()
             mails = 0 if roll < 0.15 else (1 if roll < 0.85 else 2)
             emails = [
-                f"{box}{index + 1}@{rng.choice(_MAIL_DOMAINS)}"
-                for box in ("office", "buh")[:mails]
+                f"{box}{index + 1}@{rng.choice(_MAIL_DOMAINS)}" for box in ("office", "buh")[:mails]
             ]
             tags = rng.sample(_TAGS, rng.choice((0, 1, 1, 2)))
             spec = ClientSpec(

@@ -180,6 +180,8 @@ def open(
         )
     if upgrade:
         storage.upgrade()
+    else:
+        storage.check_schema()
     runtime = Runtime(
         storage=storage, plugins=manager, clock=clock or _utc_now, phone_region=phone_region
     )

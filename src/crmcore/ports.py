@@ -207,4 +207,7 @@ class Storage(Protocol):
     def upgrade(self) -> None:
         """Bring the schema to the current revision (create it in a new database)."""
 
+    def check_schema(self) -> None:
+        """Raise ``StorageError`` unless the schema is at the current revision."""
+
     def close(self) -> None: ...

@@ -61,6 +61,9 @@ class MemoryStorage:
     def upgrade(self) -> None:
         """Nothing to migrate: the memory backend has no schema."""
 
+    def check_schema(self) -> None:
+        """Always current: the memory backend has no schema."""
+
     def close(self) -> None:
         self._closed = True
         with _named_lock:

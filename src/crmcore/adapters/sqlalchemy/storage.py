@@ -131,7 +131,7 @@ class SQLAlchemyStorage:
     def unit_of_work(self) -> SQLUnitOfWork:
         return SQLUnitOfWork(self)
 
-    def _alembic_config(self, connection: Connection) -> Any:
+    def alembic_config(self, connection: Connection) -> Any:
         from alembic.config import Config
 
         config = Config()
@@ -149,18 +149,22 @@ class SQLAlchemyStorage:
         from alembic.runtime.migration import MigrationContext
         from alembic.script import ScriptDirectory
 
-        with self.engine.connect() as connection:
-            config = self._alembic_config(connection)
-            head = ScriptDirectory.from_config(config).get_current_head()
-            context = MigrationContext.configure(
-                connection,
-                opts={
-                    "version_table": f"{self.options.table_prefix}alembic_version",
-                    "version_table_schema": self.options.schema,
-                },
-            )
-            current = context.get_current_revision()
-        assert head is not None
+        try:
+            with self.engine.connect() as connection:
+                config = self.alembic_config(connection)
+                head = ScriptDirectory.from_config(config).get_current_head()
+                context = MigrationContext.configure(
+                    connection,
+                    opts={
+                        "version_table": f"{self.options.table_prefix}alembic_version",
+                        "version_table_schema": self.options.schema,
+                    },
+                )
+                current = context.get_current_revision()
+        except OperationalError as error:
+            raise StorageError(f"cannot reach {self.url}: {error.orig}") from None
+        if head is None:
+            raise StorageError("crmcore's migration scripts are missing from the installation")
         return current, head
 
     def upgrade(self) -> None:
@@ -168,16 +172,13 @@ class SQLAlchemyStorage:
         from alembic import command
         from sqlalchemy.schema import CreateSchema
 
-        try:
-            current, head = self.revisions()
-        except OperationalError as error:
-            raise StorageError(f"cannot reach {self.url}: {error.orig}") from None
+        current, head = self.revisions()
         if current == head:
             return
         with self.engine.begin() as connection:
             if self.options.schema and connection.dialect.name == "postgresql":
                 connection.execute(CreateSchema(self.options.schema, if_not_exists=True))
-            command.upgrade(self._alembic_config(connection), "head")
+            command.upgrade(self.alembic_config(connection), "head")
 
     def check_schema(self) -> None:
         """Raise StorageError unless the schema is at the newest revision."""

@@ -385,7 +385,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    prefix, schema, _qualified = _target()
+    prefix, schema, _ = _target()
 
     op.drop_index(f"ix_{prefix}phones_extension", table_name=f"{prefix}phones", schema=schema)
     op.drop_index(f"ix_{prefix}phones_e164", table_name=f"{prefix}phones", schema=schema)
