@@ -11,8 +11,8 @@ from pathlib import Path
 
 import crmcore
 from crmcore import demo
-from crmcore.errors import CRMError
-from crmcore.plugins import installed_plugins
+from crmcore.errors import CRMError, StorageError
+from crmcore.plugins import installed_plugins, plugin_manager
 from crmcore.ports import StorageOptions
 
 __all__ = ["main"]
@@ -49,13 +49,13 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _db(args: argparse.Namespace) -> int:
-    from crmcore.adapters.sqlalchemy import SQLAlchemyStorage
-
     if not args.url:
         print("crmcore db: give a database URL or set CRMCORE_URL", file=sys.stderr)
         return 2
     options = StorageOptions(table_prefix=args.table_prefix, schema=args.schema, upgrade=False)
-    storage = SQLAlchemyStorage.from_url(args.url, options)
+    storage = plugin_manager().hook.crmcore_storage(url=args.url, options=options)
+    if storage is None:
+        raise StorageError(f"no storage backend serves {args.url!r}")
     try:
         if args.db_command == "upgrade":
             storage.upgrade()

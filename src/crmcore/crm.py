@@ -193,6 +193,11 @@ def open(
             raise PluginError(
                 f"crmcore_event_types registered {event_type!r}; it must register EventType objects"
             )
+        if any(other.code == event_type.code for other in registered):
+            raise PluginError(
+                f"event type {event_type.code!r} is registered twice; "
+                "a plugin may not take over a code crmcore or another plugin registers"
+            )
         registered.append(event_type)
 
     manager.hook.crmcore_event_types(register=register)

@@ -65,15 +65,16 @@ class ClientRepository(Protocol):
         """Replace the stored client; raise ``StaleObject`` unless it is at ``expected_version``."""
 
     def search(self, query: ClientSearch) -> list[Client]:
-        """Clients admitted by ``query.admits``, ordered by (name key, id), at most ``limit``."""
+        """Clients admitted by ``query.admits``, ordered by (name_sort, id), at most ``limit``."""
 
     def find_phone_owners(self, e164: str | None, extension: str | None) -> list[PhoneOwner]:
         """Phones of clients and their contacts whose E.164 equals ``e164`` or whose
         extension equals ``extension`` (either may be None: it then matches nothing)."""
 
-    def reassign(self, source_id: UUID, target_id: UUID) -> dict[str, int]:
-        """Move contacts, events and timeline entries from one client to another;
-        return how many of each moved (keys ``contacts``, ``events``, ``timeline``)."""
+    def reassign(self, source_id: UUID, target_id: UUID) -> dict[str, list[UUID]]:
+        """Move contacts, events and timeline entries from one client to another,
+        one version further for contacts and events; return the ids of what
+        moved (keys ``contacts``, ``events``, ``timeline``)."""
 
 
 class ContactRepository(Protocol):
@@ -86,7 +87,7 @@ class ContactRepository(Protocol):
     def update(self, contact: ContactPerson, expected_version: int) -> None: ...
 
     def for_client(self, client_id: UUID, *, include_archived: bool) -> list[ContactPerson]:
-        """Contacts of one client ordered by (name, id)."""
+        """Contacts of one client ordered by (name_sort, id)."""
 
 
 class EmployeeRepository(Protocol):
@@ -209,5 +210,11 @@ class Storage(Protocol):
 
     def check_schema(self) -> None:
         """Raise ``StorageError`` unless the schema is at the current revision."""
+
+    def revisions(self) -> tuple[str | None, str]:
+        """(the stored schema revision or None, the revision this crmcore needs).
+
+        A backend without a schema answers its own name for both.
+        """
 
     def close(self) -> None: ...

@@ -151,3 +151,13 @@ def test_every_hook_signature_appears_in_the_plugin_docs() -> None:
     for name in HOOKS:
         parameters = ", ".join(inspect.signature(getattr(hookspecs, name)).parameters)
         assert f"{name}({parameters})" in docs, f"{name}({parameters}) is not in docs/plugins.md"
+
+
+def test_a_plugin_cannot_take_over_a_system_event_type_code() -> None:
+    class Usurper:
+        @hookimpl
+        def crmcore_event_types(self, register: Callable[[Any], None]) -> None:
+            register(crmcore.EventType(code="ВхЗ", name="Щось інше"))
+
+    with pytest.raises(PluginError, match="'ВхЗ' is registered twice"):
+        crmcore.open(plugins=[Usurper()])

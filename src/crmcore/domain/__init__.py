@@ -7,6 +7,7 @@ from crmcore.domain.clients import (
     ClientKind,
     ContactPerson,
     search_key,
+    sort_key,
 )
 from crmcore.domain.employees import Employee
 from crmcore.domain.events import SYSTEM_EVENT_TYPES, Direction, Event, EventCategory, EventType
@@ -42,4 +43,5 @@ __all__ = [
     "TimelineFilter",
     "new_id",
     "search_key",
+    "sort_key",
 ]

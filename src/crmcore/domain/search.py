@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from uuid import UUID
 
 import attrs
@@ -10,7 +11,7 @@ from crmcore.domain.clients import Client, ClientKind, ContactPerson, search_key
 from crmcore.domain.phones import Phone
 from crmcore.errors import ValidationError
 
-__all__ = ["CallerMatch", "ClientSearch", "PhoneOwner", "rank_phone_owner"]
+__all__ = ["CallerMatch", "ClientSearch", "PhoneOwner", "rank_phone_owners"]
 
 MAX_LIMIT = 1000
 
@@ -40,6 +41,7 @@ class ClientSearch:
     text: str | None = attrs.field(default=None, converter=_optional_key)
     code: str | None = None
     tax_code: str | None = None
+    external_id: str | None = None
     client_ids: frozenset[UUID] | None = None
     email: str | None = attrs.field(default=None, converter=_optional_key)
     kind: ClientKind | None = None
@@ -57,6 +59,8 @@ class ClientSearch:
         if self.code is not None and client.code != self.code:
             return False
         if self.tax_code is not None and client.tax_code != self.tax_code:
+            return False
+        if self.external_id is not None and client.external_id != self.external_id:
             return False
         if self.client_ids is not None and client.id not in self.client_ids:
             return False
@@ -89,21 +93,35 @@ class CallerMatch:
     exact: bool
 
 
-def rank_phone_owner(wanted: Phone, owner: PhoneOwner) -> int | None:
-    """How well a stored phone answers a caller-ID query; lower is better, None is no match.
+def rank_phone_owners(wanted: Phone, owners: Iterable[PhoneOwner]) -> list[tuple[int, PhoneOwner]]:
+    """The stored phones that answer a caller-ID query, each with its rank (lower is better).
 
-    0: the same number and extension;  1: the same number, stored without an
-    extension (the client's main line);  2: the same number, another extension;
-    3: an extension alone matching an extension alone.
+    0: exactly the number asked for (number and extension, or a bare extension);
+    1: a bare extension of a contact person at the client whose number called,
+       when the query has that extension;
+    2: the same number stored without an extension (the client's main line);
+    3: the same number with another extension;
+    4: the extension asked for alone, stored with some number.
+    A bare extension at another client than the calling number's is no match.
     """
-    stored = owner.phone
-    if wanted.e164 is not None and stored.e164 == wanted.e164:
-        if stored.extension == wanted.extension:
-            return 0
-        if stored.extension is None:
-            return 1
-        return 2
-    extension_only = wanted.e164 is None or stored.e164 is None
-    if wanted.extension is not None and stored.extension == wanted.extension and extension_only:
-        return 3
-    return None
+    owners = list(owners)
+    calling_clients = {o.client_id for o in owners if wanted.e164 and o.phone.e164 == wanted.e164}
+    ranked: list[tuple[int, PhoneOwner]] = []
+    for owner in owners:
+        stored = owner.phone
+        if stored == wanted:
+            rank = 0
+        elif wanted.e164 is not None and stored.e164 == wanted.e164:
+            rank = 2 if stored.extension is None else 3
+        elif wanted.extension is None or stored.extension != wanted.extension:
+            continue
+        elif stored.e164 is None:
+            if owner.client_id not in calling_clients:
+                continue
+            rank = 1
+        elif wanted.e164 is None:
+            rank = 4
+        else:
+            continue
+        ranked.append((rank, owner))
+    return ranked

@@ -104,9 +104,16 @@ class Service:
         if any(verdict is False for verdict in verdicts):
             raise PermissionDenied(f"{self.actor.name} may not {action} {kind or self.kind}")
 
-    def _change(self, entity_id: UUID, action: ChangeAction, at: datetime, **values: Any) -> Change:
+    def _change(
+        self,
+        entity_id: UUID,
+        action: ChangeAction,
+        at: datetime,
+        kind: str | None = None,
+        **values: Any,
+    ) -> Change:
         return Change(
-            entity_kind=self.kind,
+            entity_kind=kind or self.kind,
             entity_id=entity_id,
             action=action,
             at=at,
@@ -171,6 +178,14 @@ class Service:
         repository.update(changed, stored_version)
         self._record(uow, stored, changed, at, action)
         return changed
+
+    def _refuse_stored_references(
+        self, changes: Mapping[str, Any], references: Mapping[str, str]
+    ) -> None:
+        """Refuse ids set directly: ``client_id=`` would skip the check that the client exists."""
+        for argument, stored_field in references.items():
+            if stored_field in changes:
+                raise ValidationError(stored_field, f"set it with {argument}= instead")
 
     def _archive(self, uow: UnitOfWork, repository: Any, stored: E, given: object) -> E:
         return self._update(

@@ -16,8 +16,8 @@ from crmcore.domain import (
     ContactPerson,
     Phone,
 )
+from crmcore.domain.history import encode_value
 from crmcore.domain.phones import parse_phones
-from crmcore.domain.search import PhoneOwner, rank_phone_owner
 from crmcore.errors import ValidationError
 from crmcore.services.base import Service, build
 from crmcore.services.refs import (
@@ -28,6 +28,7 @@ from crmcore.services.refs import (
     find_contact,
     find_employee,
 )
+from crmcore.services.telephony import phone_candidates
 
 __all__ = ["ClientService", "ContactService", "MergeResult"]
 
@@ -210,6 +211,7 @@ class ClientService(Service):
             StaleObject: ``client`` is an out-of-date copy.
             NotFound: no such client.
         """
+        self._refuse_stored_references(changes, {"responsible": "responsible_id"})
         with self._unit_of_work() as uow:
             stored = find_client(uow, client)
             prepared = self._prepare(uow, changes)
@@ -233,6 +235,7 @@ class ClientService(Service):
         *,
         code: str | None = None,
         tax_code: str | None = None,
+        external_id: str | None = None,
         phone: str | Phone | None = None,
         email: str | None = None,
         kind: ClientKind | str | None = None,
@@ -244,9 +247,10 @@ class ClientService(Service):
         """Find clients; every given criterion must hold; ordered by name.
 
         ``text`` matches any part of the name, case-insensitively in any
-        alphabet (``"делікатес"`` finds ``"ДЕЛІКАТЕС ТОВ"``), or the code or tax
-        code exactly.  ``phone`` matches the client's phones and its contact
-        persons' phones in any written form.
+        alphabet (``"делікатес"`` finds ``"ДЕЛІКАТЕС ТОВ"``), or the whole code.
+        ``external_id`` finds the client a host system knows by that id.
+        ``phone`` matches the client's phones and its contact persons' phones
+        in any written form, as caller-ID does.
 
         Example:
             >>> import crmcore
@@ -262,12 +266,16 @@ class ClientService(Service):
                 responsible_id = find_employee(uow, responsible, "responsible").id
             client_ids = None
             if phone is not None:
-                client_ids = frozenset(owner.client_id for owner in self._phone_owners(uow, phone))
+                parsed = Phone.parse(
+                    phone, region=self._context.runtime.phone_region, field="phone"
+                )
+                client_ids = frozenset(c.id for _, c, _, _ in phone_candidates(uow, parsed))
             try:
                 query = ClientSearch(
                     text=text,
                     code=code.strip() if isinstance(code, str) else code,
                     tax_code=tax_code.strip() if isinstance(tax_code, str) else tax_code,
+                    external_id=external_id,
                     client_ids=client_ids,
                     email=email,
                     kind=None if kind is None else _kind(kind),
@@ -280,22 +288,15 @@ class ClientService(Service):
                 raise ValidationError("search", str(error)) from None
             return uow.clients.search(query)
 
-    def _phone_owners(self, uow: Any, number: str | Phone) -> list[PhoneOwner]:
-        """Stored phones a number matches, by the caller-ID rules."""
-        phone = Phone.parse(number, region=self._context.runtime.phone_region, field="phone")
-        return [
-            owner
-            for owner in uow.clients.find_phone_owners(phone.e164, phone.extension)
-            if rank_phone_owner(phone, owner) is not None
-        ]
-
     def merge(self, keep: ClientRef, duplicate: ClientRef) -> MergeResult:
         """Merge a duplicate client into the one to keep.
 
-        Contact persons, events and timeline entries move to ``keep``; phones,
-        e-mails, addresses and tags the kept client lacks are added to it; the
-        duplicate is archived with ``merged_into`` pointing at ``keep``.  All
-        of it is recorded in history, in one transaction.
+        Contact persons, events and timeline entries move to ``keep`` (moved
+        contacts and events are one version further, so stale copies of them
+        cannot undo the move); phones, e-mails, addresses and tags the kept
+        client lacks are added to it; the duplicate is archived with
+        ``merged_into`` pointing at ``keep``.  Every change, the moved
+        records' included, is recorded in history, in one transaction.
 
         Raises:
             ValidationError: both arguments are the same client.
@@ -310,6 +311,17 @@ class ClientService(Service):
             self._authorize("merge", kept)
             self._authorize("merge", dropped)
             moved = uow.clients.reassign(dropped.id, kept.id)
+            at = self._now()
+            old, new = encode_value(dropped.id), encode_value(kept.id)
+            uow.history.add_many(
+                [
+                    self._change(
+                        id, ChangeAction.MERGE, at, kind, field="client_id", old=old, new=new
+                    )
+                    for kind, ids in (("contact", moved["contacts"]), ("event", moved["events"]))
+                    for id in ids
+                ]
+            )
             union = {
                 name: tuple(dict.fromkeys(getattr(kept, name) + getattr(dropped, name)))
                 for name in ("phones", "emails", "addresses", "tags")
@@ -326,7 +338,8 @@ class ClientService(Service):
                 action=ChangeAction.MERGE,
                 authorize_as="merge",
             )
-            return MergeResult(client=kept, duplicate=dropped, moved=moved)
+            counts = {name: len(ids) for name, ids in moved.items()}
+            return MergeResult(client=kept, duplicate=dropped, moved=counts)
 
 
 class ContactService(Service):
@@ -390,6 +403,7 @@ class ContactService(Service):
 
     def update(self, contact: ContactRef, **changes: Any) -> ContactPerson:
         """Change fields of a contact person (``client`` moves it to another client)."""
+        self._refuse_stored_references(changes, {"client": "client_id"})
         with self._unit_of_work() as uow:
             stored = find_contact(uow, contact)
             prepared = self._prepare(changes)

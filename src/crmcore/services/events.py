@@ -46,6 +46,15 @@ _IMPORT_FIELDS = frozenset(
 )
 
 
+#: Arguments of update() that name other entities, and the fields they are stored in.
+_EVENT_REFERENCES = {
+    "type": "type_code",
+    "client": "client_id",
+    "contact": "contact_id",
+    "employee": "employee_id",
+}
+
+
 @attrs.frozen
 class ImportReport:
     """What a bulk import did: rows stored, and rows skipped as already imported."""
@@ -83,6 +92,10 @@ class EventService(Service):
     ) -> tuple[Client | None, ContactPerson | None]:
         person = None if contact is None else find_contact(uow, contact, "contact")
         owner = None if client is None else find_client(uow, client, "client")
+        if owner is not None and owner.archived:
+            raise ValidationError("client", f"{owner.name!r} is archived")
+        if person is not None and person.archived:
+            raise ValidationError("contact", f"{person.name!r} is archived")
         if person is not None:
             if owner is None:
                 owner = find_client(uow, person.client_id, "contact")
@@ -94,7 +107,10 @@ class EventService(Service):
 
     def _employee(self, uow: UnitOfWork, employee: EmployeeRef | None) -> Employee | None:
         if employee is not None:
-            return find_employee(uow, employee, "employee")
+            found = find_employee(uow, employee, "employee")
+            if found.archived:
+                raise ValidationError("employee", f"{found.name!r} is archived")
+            return found
         if self.actor.employee_id is not None:
             return uow.employees.get(self.actor.employee_id)
         return None
@@ -198,6 +214,15 @@ class EventService(Service):
     def update(self, event: Event | UUID, **changes: Any) -> Event:
         """Correct an event: ``type``, ``client``, ``contact``, ``employee`` take
         references like :meth:`log`; other fields take values."""
+        self._refuse_stored_references(
+            changes,
+            {
+                "type": "type_code",
+                "client": "client_id",
+                "contact": "contact_id",
+                "employee": "employee_id",
+            },
+        )
         with self._unit_of_work() as uow:
             stored = self._find(uow, event)
             prepared = dict(changes)
@@ -242,9 +267,11 @@ class EventService(Service):
         """Import many events in one transaction, streaming: memory stays bounded.
 
         Each row is a mapping with the arguments of :meth:`log` (``client`` and
-        ``employee`` by code or id, ``type`` by code); ``occurred_at`` is
-        required.  Rows whose ``external_ref`` was imported before are skipped,
-        so an import can be re-run after a failure.
+        ``employee`` as entities, ids or codes, ``contact`` as an entity or id,
+        ``type`` by code); ``occurred_at`` is required.  Rows whose
+        ``external_ref`` was imported before are skipped, so an import can be
+        re-run after a failure.  Unlike :meth:`log`, archived clients and
+        employees are accepted: an import brings in history.
 
         Raises:
             ValidationError: a bad row, named as ``rows[N].field``; nothing
@@ -336,11 +363,15 @@ class _ImportResolver:
             if not isinstance(row, Mapping):
                 continue
             client = row.get("client")
+            if isinstance(client, Client):
+                client = client.id
             if isinstance(client, str) and client not in self._clients:
                 codes.add(client)
             elif isinstance(client, UUID) and client not in self._known_client_ids:
                 ids.add(client)
             contact = row.get("contact")
+            if isinstance(contact, ContactPerson):
+                contact = contact.id
             if isinstance(contact, UUID) and contact not in self._contacts:
                 contacts.add(contact)
         if codes:
@@ -366,7 +397,11 @@ class _ImportResolver:
                 raise ValidationError("occurred_at", "is required in an import")
             client_id = self._client(row.get("client"))
             contact_id = row.get("contact")
+            if isinstance(contact_id, ContactPerson):
+                contact_id = contact_id.id
             if contact_id is not None:
+                if not isinstance(contact_id, UUID):
+                    raise ValidationError("contact", "must be a contact person or its id")
                 owner = self._contacts.get(contact_id)
                 if owner is None:
                     raise ValidationError("contact", f"no contact person {contact_id!r}")
@@ -377,7 +412,7 @@ class _ImportResolver:
                 Event,
                 type_code=event_type.code,
                 occurred_at=row["occurred_at"],
-                subject=row.get("subject") or event_type.name,
+                subject=event_type.name if row.get("subject") is None else row["subject"],
                 client_id=client_id,
                 contact_id=contact_id,
                 employee_id=self._employee(row.get("employee")),

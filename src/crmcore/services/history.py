@@ -38,7 +38,7 @@ class HistoryService(Service):
             [('create', None, None), ('update', 'kind', 'customer')]
         """
         if isinstance(entity, str):
-            kind, key = entity, entity_id
+            kind, key, entity = entity, entity_id, None
         else:
             kind, key = _KINDS.get(type(entity), ""), getattr(entity, "id", None)
         if not kind or not isinstance(key, UUID):

@@ -44,9 +44,7 @@ def _resolve(repository: Any, ref: object, kind: str, entity_type: type, field: 
     try:
         found = _by_id_or_code(repository, ref, kind, entity_type)
     except TypeError as error:
-        if field is None:
-            raise
-        raise ValidationError(field, str(error)) from None
+        raise ValidationError(field or kind, str(error)) from None
     if found is None:
         if field is None:
             raise NotFound(kind, getattr(ref, "code", ref))
@@ -69,9 +67,7 @@ def find_contact(uow: UnitOfWork, ref: object, field: str | None = None) -> Cont
         ref = ref.id
     if not isinstance(ref, UUID):
         problem = f"a contact person is given as one or its id, not {type(ref).__name__}"
-        if field is None:
-            raise TypeError(problem)
-        raise ValidationError(field, problem)
+        raise ValidationError(field or "contact", problem)
     found = uow.contacts.get(ref)
     if found is None:
         if field is None:
@@ -84,9 +80,7 @@ def find_event_type(uow: UnitOfWork, ref: object, field: str | None = None) -> E
     code = ref.code if isinstance(ref, EventType) else ref
     if not isinstance(code, str):
         problem = f"an event type is given as one or its code, not {type(ref).__name__}"
-        if field is None:
-            raise TypeError(problem)
-        raise ValidationError(field, problem)
+        raise ValidationError(field or "type", problem)
     found = uow.event_types.get(code.strip())
     if found is None:
         if field is None:

@@ -2,11 +2,33 @@
 
 from __future__ import annotations
 
-from crmcore.domain import CallerMatch, Phone
-from crmcore.domain.search import rank_phone_owner
+from crmcore.domain import CallerMatch, Client, ContactPerson, Phone
+from crmcore.domain.search import rank_phone_owners
+from crmcore.ports import UnitOfWork
 from crmcore.services.base import Service
 
-__all__ = ["TelephonyService"]
+__all__ = ["TelephonyService", "phone_candidates"]
+
+
+def phone_candidates(
+    uow: UnitOfWork, phone: Phone
+) -> list[tuple[int, Client, ContactPerson | None, Phone]]:
+    """Who a phone may belong to, by caller-ID rank, archived clients and contacts left out."""
+    ranked = rank_phone_owners(phone, uow.clients.find_phone_owners(phone.e164, phone.extension))
+    clients = uow.clients.get_many({owner.client_id for _, owner in ranked})
+    contacts = uow.contacts.get_many(
+        {owner.contact_id for _, owner in ranked if owner.contact_id is not None}
+    )
+    candidates = []
+    for rank, owner in ranked:
+        client = clients.get(owner.client_id)
+        contact = None if owner.contact_id is None else contacts.get(owner.contact_id)
+        if client is None or client.archived:
+            continue
+        if owner.contact_id is not None and (contact is None or contact.archived):
+            continue
+        candidates.append((rank, client, contact, owner.phone))
+    return candidates
 
 
 class TelephonyService(Service):
@@ -21,9 +43,11 @@ class TelephonyService(Service):
         ``"044 206 72 22 доб. 2007"`` or a bare PBX extension ``"2007"``.
         Archived clients and contact persons are left out.
 
-        Order: the same number and extension; the client's main line; the same
-        number with another extension; a matching extension; ties by client
-        code, then contact name.
+        Order: exactly this number (and extension); a contact person whose
+        bare extension was dialled at the calling client; the client's main
+        line; the same number with another extension; the extension alone;
+        ties by client code, then contact name.  ``exact`` is true for the
+        first two.
 
         Raises:
             ValidationError: the text is not a phone number.
@@ -31,42 +55,23 @@ class TelephonyService(Service):
         phone = Phone.parse(number, region=self._context.runtime.phone_region, field="number")
         with self._unit_of_work() as uow:
             self._authorize("read")
-            owners = uow.clients.find_phone_owners(phone.e164, phone.extension)
-            ranked = [
-                (rank, owner)
-                for owner in owners
-                if (rank := rank_phone_owner(phone, owner)) is not None
-            ]
-            clients = uow.clients.get_many({owner.client_id for _, owner in ranked})
-            contacts = uow.contacts.get_many(
-                {owner.contact_id for _, owner in ranked if owner.contact_id is not None}
+            candidates = phone_candidates(uow, phone)
+        candidates.sort(
+            key=lambda c: (
+                c[0],
+                c[1].code,
+                "" if c[2] is None else c[2].name_sort,
+                str(c[2] and c[2].id),
             )
-        matches: list[tuple[tuple[int, str, str, str], CallerMatch]] = []
-        for rank, owner in ranked:
-            client = clients.get(owner.client_id)
-            contact = None if owner.contact_id is None else contacts.get(owner.contact_id)
-            if client is None or client.archived or (contact is not None and contact.archived):
-                continue
-            if owner.contact_id is not None and contact is None:
-                continue
-            key = (
-                rank,
-                client.code,
-                contact.name if contact else "",
-                str(contact.id if contact else ""),
-            )
-            matches.append(
-                (key, CallerMatch(client, contact, owner.phone, exact=owner.phone == phone))
-            )
-        matches.sort(key=lambda pair: pair[0])
-        unique: list[CallerMatch] = []
+        )
+        matches: list[CallerMatch] = []
         seen: set[tuple[object, object]] = set()
-        for _, match in matches:
-            who = (match.client.id, None if match.contact is None else match.contact.id)
+        for rank, client, contact, stored in candidates:
+            who = (client.id, None if contact is None else contact.id)
             if who not in seen:
                 seen.add(who)
-                unique.append(match)
-        return unique
+                matches.append(CallerMatch(client, contact, stored, exact=rank <= 1))
+        return matches
 
     def identify(self, number: str | Phone) -> CallerMatch | None:
         """The best match for a caller's number, or None for an unknown caller.

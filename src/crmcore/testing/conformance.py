@@ -257,10 +257,22 @@ class StorageConformance:
         assert crm.clients.search("100%_") == []
 
     def test_search_orders_by_name_and_respects_limit(self, crm: CRM) -> None:
-        for code, name in [("3", "Явір"), ("1", "Альфа"), ("2", "алмаз"), ("4", "Бета")]:
-            crm.clients.create(code=code, name=name)
-        assert [c.name for c in crm.clients.search()] == ["алмаз", "Альфа", "Бета", "Явір"]
-        assert [c.name for c in crm.clients.search(limit=2)] == ["алмаз", "Альфа"]
+        names = ["Явір", "Альфа", "алмаз", "Бета", "Їжак", "Ґанок", "Гора", "Єва", "Ежик", "Apple"]
+        for code, name in enumerate(names):
+            crm.clients.create(code=str(code), name=name)
+        assert [c.name for c in crm.clients.search()] == [
+            "Apple",
+            "алмаз",
+            "Альфа",
+            "Бета",
+            "Гора",
+            "Ґанок",
+            "Ежик",
+            "Єва",
+            "Їжак",
+            "Явір",
+        ]
+        assert [c.name for c in crm.clients.search(limit=2)] == ["Apple", "алмаз"]
         with pytest.raises(ValidationError) as caught:
             crm.clients.search(limit=0)
         assert caught.value.field == "limit"
@@ -268,6 +280,8 @@ class StorageConformance:
     def test_search_by_phone_email_kind_tag_code_and_responsible(
         self, crm: CRM, seed: dict[str, Any]
     ) -> None:
+        erp = crm.clients.create(code="90000014", name="ДИЛЕР ТОВ", external_id="erp:18")
+        assert crm.clients.search(external_id="erp:18") == [erp]
         assert [c.code for c in crm.clients.search(phone="+380442067222")] == ["1"]
         assert [c.code for c in crm.clients.search(phone="(044) 490-12-34")] == ["22910019"]
         assert [c.code for c in crm.clients.search(phone="2007")] == ["1"]
@@ -464,6 +478,47 @@ class StorageConformance:
         assert caught.value.field == field
         assert len(crm.timeline(seed["pdv"])) == 0
 
+    @pytest.mark.parametrize("archived", ["client", "contact", "employee"])
+    def test_events_of_archived_parties_are_refused(
+        self, crm: CRM, seed: dict[str, Any], archived: str
+    ) -> None:
+        if archived == "client":
+            crm.clients.archive(seed["pdv"])
+        elif archived == "contact":
+            crm.contacts.archive(seed["petrov"])
+        else:
+            crm.employees.archive(seed["oleg"])
+        with pytest.raises(ValidationError) as caught:
+            crm.events.log(seed["pdv"], type="ВхЗ", contact=seed["petrov"], employee=seed["oleg"])
+        assert caught.value.field == archived
+
+    @pytest.mark.parametrize(
+        ("service", "changes"),
+        [
+            ("clients", {"responsible_id": UUID(int=1)}),
+            ("contacts", {"client_id": UUID(int=1)}),
+            ("events", {"client_id": UUID(int=1)}),
+            ("events", {"type_code": "Зам"}),
+        ],
+    )
+    def test_update_refuses_stored_ids_set_directly(
+        self, crm: CRM, seed: dict[str, Any], service: str, changes: dict[str, Any]
+    ) -> None:
+        target = {
+            "clients": seed["pdv"],
+            "contacts": seed["petrov"],
+            "events": crm.events.log(seed["pdv"], type="ВхЗ"),
+        }[service]
+        with pytest.raises(ValidationError) as caught:
+            getattr(crm, service).update(target, **changes)
+        assert caught.value.field == next(iter(changes))
+
+    def test_wrong_kind_of_reference_is_a_validation_error(self, crm: CRM) -> None:
+        with pytest.raises(ValidationError):
+            crm.clients.get(42)  # type: ignore[arg-type]
+        with pytest.raises(ValidationError):
+            crm.events.get("not-an-id")  # type: ignore[arg-type]
+
     def test_contact_of_another_client_is_refused(self, crm: CRM, seed: dict[str, Any]) -> None:
         with pytest.raises(ValidationError) as caught:
             crm.events.log(seed["neptune"], type="ВхЗ", contact=seed["petrov"])
@@ -545,6 +600,7 @@ class StorageConformance:
             }
             for i in range(25)
         ]
+        rows[0]["client"] = seed["delicatessen"]
         report = crm.events.import_many(rows, batch_size=7)
         assert (report.created, report.skipped) == (25, 0)
         again = crm.events.import_many([*rows[:10], {**rows[0], "external_ref": "pbx:new"}])
@@ -669,6 +725,20 @@ class StorageConformance:
             ("1", "Петров Иван Иванович"),
         ]
 
+    def test_caller_id_prefers_a_bare_extension_at_the_calling_client(
+        self, crm: CRM, seed: dict[str, Any]
+    ) -> None:
+        match = _identify(crm, "0442067222 доб. 2008")
+        assert (match.contact, match.exact) == (seed["alena"], True)
+        other = crm.clients.create(code="2", name="Інша фірма", phones=["044 490 00 00"])
+        crm.contacts.create(other, name="Чужий", phones=["2009"])
+        assert _identify(crm, "0442067222 доб. 2009").contact is None
+
+    def test_archived_contact_is_not_found_by_phone(self, crm: CRM, seed: dict[str, Any]) -> None:
+        crm.contacts.archive(seed["alena"])
+        assert crm.clients.search(phone="2008") == []
+        assert crm.telephony.identify("2008") is None
+
     def test_caller_id_of_unknown_number_is_none_and_bad_number_is_refused(
         self, crm: CRM, seed: dict[str, Any]
     ) -> None:
@@ -705,6 +775,9 @@ class StorageConformance:
         with pytest.raises(StaleObject):
             crm.events.update(event, subject="зі старої копії")
         assert "merge" in {c.action.value for c in crm.history.of(kept)}
+        [moved_record] = [c for c in crm.history.of(contact) if c.action.value == "merge"]
+        assert (moved_record.field, moved_record.new_value()) == ("client_id", str(kept.id))
+        assert "merge" in {c.action.value for c in crm.history.of("event", event.id)}
         with pytest.raises(ValidationError):
             crm.clients.merge(kept, kept)
 

@@ -64,6 +64,9 @@ class MemoryStorage:
     def check_schema(self) -> None:
         """Always current: the memory backend has no schema."""
 
+    def revisions(self) -> tuple[str | None, str]:
+        return "memory", "memory"
+
     def close(self) -> None:
         self._closed = True
         with _named_lock:
@@ -179,7 +182,7 @@ class _Clients(_Repository):
 
     def search(self, query: ClientSearch) -> list[Client]:
         found = [c for c in self._rows().values() if query.admits(c)]
-        found.sort(key=lambda c: (c.name_key, c.id))
+        found.sort(key=lambda c: (c.name_sort, c.id))
         return [_out(c) for c in found[: query.limit]]
 
     def find_phone_owners(self, e164: str | None, extension: str | None) -> list[PhoneOwner]:
@@ -202,8 +205,8 @@ class _Clients(_Repository):
         ]
         return owners
 
-    def reassign(self, source_id: UUID, target_id: UUID) -> dict[str, int]:
-        moved = {"contacts": 0, "events": 0, "timeline": 0}
+    def reassign(self, source_id: UUID, target_id: UUID) -> dict[str, list[UUID]]:
+        moved: dict[str, list[UUID]] = {"contacts": [], "events": [], "timeline": []}
         for table in moved:
             rows = self._uow.table(table, write=True)
             for key, row in list(rows.items()):
@@ -211,7 +214,7 @@ class _Clients(_Repository):
                     # Moved records change, so stale copies of them must not win later.
                     bump = {} if table == "timeline" else {"version": row.version + 1}
                     rows[key] = attrs.evolve(row, client_id=target_id, **bump)
-                    moved[table] += 1
+                    moved[table].append(key)
         return moved
 
 
@@ -235,7 +238,7 @@ class _Contacts(_Repository):
             for c in self._rows().values()
             if c.client_id == client_id and (include_archived or not c.archived)
         ]
-        found.sort(key=lambda c: (c.name, c.id))
+        found.sort(key=lambda c: (c.name_sort, c.id))
         return [_out(c) for c in found]
 
 

@@ -276,6 +276,7 @@ def _client_values(client: Client) -> dict[str, Any]:
         "code_key": client.code_key,
         "name": client.name,
         "name_key": client.name_key,
+        "name_sort": client.name_sort,
         "kind": client.kind.value,
         "tax_code": client.tax_code,
         "responsible_id": client.responsible_id,
@@ -450,6 +451,8 @@ class _Clients(_Repository):
             conditions.append(c.code == query.code)
         if query.tax_code is not None:
             conditions.append(c.tax_code == query.tax_code)
+        if query.external_id is not None:
+            conditions.append(c.external_id == query.external_id)
         if query.client_ids is not None:
             conditions.append(c.id.in_(query.client_ids) if query.client_ids else false())
         if query.email is not None:
@@ -471,7 +474,7 @@ class _Clients(_Repository):
         if not query.include_archived:
             conditions.append(c.archived.is_(False))
         rows = self.db.execute(
-            select(t.clients).where(*conditions).order_by(c.name_key, c.id).limit(query.limit)
+            select(t.clients).where(*conditions).order_by(c.name_sort, c.id).limit(query.limit)
         ).all()
         return self._hydrate(rows)
 
@@ -489,26 +492,25 @@ class _Clients(_Repository):
         )
         return [PhoneOwner(r.client_id, r.contact_id, Phone(r.e164, r.extension)) for r in rows]
 
-    def reassign(self, source_id: UUID, target_id: UUID) -> dict[str, int]:
+    def reassign(self, source_id: UUID, target_id: UUID) -> dict[str, list[UUID]]:
         t = self.t
-        moved = {}
-        for name, table in (("contacts", t.contacts), ("events", t.events)):
-            result = self.db.execute(
-                update(table)
-                .where(table.c.client_id == source_id)
-                .values(client_id=target_id, version=table.c.version + 1)
-            )
-            moved[name] = result.rowcount
+        moved: dict[str, list[UUID]] = {}
+        for name, table in (
+            ("contacts", t.contacts),
+            ("events", t.events),
+            ("timeline", t.timeline),
+        ):
+            where = table.c.client_id == source_id
+            moved[name] = list(self.db.scalars(select(table.c.id).where(where)))
+            values: dict[str, Any] = {"client_id": target_id}
+            if "version" in table.c:
+                values["version"] = table.c.version + 1
+            self.db.execute(update(table).where(where).values(**values))
         self.db.execute(
             update(t.phones)
             .where(t.phones.c.client_id == source_id, t.phones.c.contact_id.is_not(None))
             .values(client_id=target_id)
         )
-        moved["timeline"] = self.db.execute(
-            update(t.timeline)
-            .where(t.timeline.c.client_id == source_id)
-            .values(client_id=target_id)
-        ).rowcount
         return moved
 
 
@@ -539,6 +541,7 @@ def _contact_values(contact: ContactPerson) -> dict[str, Any]:
         "id": contact.id,
         "client_id": contact.client_id,
         "name": contact.name,
+        "name_sort": contact.name_sort,
         "position": contact.position,
         "email": contact.email,
         "notes": contact.notes,
@@ -613,7 +616,7 @@ class _Contacts(_Repository):
         if not include_archived:
             conditions.append(c.archived.is_(False))
         rows = self.db.execute(
-            select(self.t.contacts).where(*conditions).order_by(c.name, c.id)
+            select(self.t.contacts).where(*conditions).order_by(c.name_sort, c.id)
         ).all()
         return self._hydrate(rows)
 

@@ -112,8 +112,9 @@ def upgrade() -> None:
         sa.Column("code", sa.String(length=64), nullable=False),
         sa.Column("code_key", sa.String(length=64), nullable=False),
         sa.Column("name", sa.String(length=500), nullable=False),
+        sa.Column("name_key", sa.String(length=500), nullable=False),
         sa.Column(
-            "name_key",
+            "name_sort",
             sa.String(length=500).with_variant(sa.String(length=500, collation="C"), "postgresql"),
             nullable=False,
         ),
@@ -152,9 +153,9 @@ def upgrade() -> None:
         schema=schema,
     )
     op.create_index(
-        f"ix_{prefix}clients_name_key",
+        f"ix_{prefix}clients_name_sort",
         f"{prefix}clients",
-        ["name_key"],
+        ["name_sort"],
         unique=False,
         schema=schema,
     )
@@ -213,8 +214,9 @@ def upgrade() -> None:
         f"{prefix}contacts",
         sa.Column("id", sa.Uuid(), nullable=False),
         sa.Column("client_id", sa.Uuid(), nullable=False),
+        sa.Column("name", sa.String(length=300), nullable=False),
         sa.Column(
-            "name",
+            "name_sort",
             sa.String(length=300).with_variant(sa.String(length=300, collation="C"), "postgresql"),
             nullable=False,
         ),
@@ -414,7 +416,7 @@ def downgrade() -> None:
     op.drop_index(
         f"ix_{prefix}clients_responsible_id", table_name=f"{prefix}clients", schema=schema
     )
-    op.drop_index(f"ix_{prefix}clients_name_key", table_name=f"{prefix}clients", schema=schema)
+    op.drop_index(f"ix_{prefix}clients_name_sort", table_name=f"{prefix}clients", schema=schema)
     op.drop_index(f"ix_{prefix}clients_external_id", table_name=f"{prefix}clients", schema=schema)
     op.drop_index(f"ix_{prefix}clients_code_key", table_name=f"{prefix}clients", schema=schema)
     op.drop_table(f"{prefix}clients", schema=schema)
