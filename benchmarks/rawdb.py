@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import sqlite3
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -21,6 +21,20 @@ __all__ = ["RawDB", "Target"]
 
 #: Rows per executemany, as crmcore's import batches.
 BATCH = 5000
+#: The columns the import fills, as crmcore's storage writes them.
+EVENT_COLUMNS = (
+    "id", "type_code", "client_id", "contact_id", "employee_id", "project_ref", "occurred_at",
+    "duration_us", "subject", "details", "outcome", "external_ref", "archived", "version",
+    "created_at", "updated_at",
+)  # fmt: skip
+TIMELINE_COLUMNS = (
+    "id", "client_id", "occurred_at", "kind", "source_id", "type_code", "title", "summary",
+    "employee_id", "contact_id",
+)  # fmt: skip
+HISTORY_COLUMNS = (
+    "id", "at", "actor_id", "actor_name", "entity_kind", "entity_id", "action", "field", "old",
+    "new",
+)  # fmt: skip
 #: The timeline summary is the details cut to this many characters.
 SUMMARY_LENGTH = 280
 
@@ -100,6 +114,12 @@ class RawDB:
             )
         }
         self.new_id = _Ids()
+        clients = set(self.columns("clients"))
+        #: crmcore sorts names by ``name_sort`` where the schema has it, else by ``name_key``.
+        self.name_order = "name_sort" if "name_sort" in clients else "name_key"
+        #: Whether a client row carries its phones, e-mails and tags itself, so
+        #: crmcore reads a client in one row instead of querying the list tables.
+        self.lists_in_client_row = {"phones", "emails", "tags"} <= clients
 
     # -------------------------------------------------------------- helpers
 
@@ -126,6 +146,20 @@ class RawDB:
     def close(self) -> None:
         self.connection.close()
 
+    def columns(self, table: str) -> list[str]:
+        """The column names of one of crmcore's tables, in table order."""
+        name = f"{self.target.prefix}{table}"
+        if self.sqlite:
+            return [row[1] for row in self.connection.execute(f"PRAGMA table_info({name})")]
+        rows = self.connection.execute(
+            "SELECT column_name FROM information_schema.columns"
+            " WHERE table_schema = %s AND table_name = %s ORDER BY ordinal_position",
+            (self.target.schema or "public", name),
+        ).fetchall()
+        if not self.connection.autocommit:
+            self.connection.commit()
+        return [row[0] for row in rows]
+
     def server_version(self) -> str:
         if self.sqlite:
             return sqlite3.sqlite_version
@@ -146,6 +180,74 @@ class RawDB:
 
     # -------------------------------------------------------------- bulk import
 
+    def _insert(self, table: str, columns: Sequence[str]) -> str:
+        marks = ", ".join("?" * len(columns))
+        return self.sql(f"INSERT INTO {{{table}}} ({', '.join(columns)}) VALUES ({marks})")
+
+    def unwritten_columns(self) -> list[str]:
+        """Columns of the import's tables the baseline leaves out (none, or it is stale)."""
+        return [
+            f"{self.target.prefix}{table}.{column}"
+            for table, written in (
+                ("events", EVENT_COLUMNS),
+                ("timeline", TIMELINE_COLUMNS),
+                ("history", HISTORY_COLUMNS),
+            )
+            for column in self.columns(table)
+            if column not in written
+        ]
+
+    def compare_imports(self, mine: str, theirs: str, numbers: Iterable[int]) -> list[str]:
+        """Differences between the rows two importers wrote for the same input rows.
+
+        ``mine`` and ``theirs`` are external reference prefixes; row ``n`` of
+        both imports came from the same generated row, so apart from ids and
+        timestamps every column must be equal, in all three tables.
+        """
+        problems: list[str] = []
+
+        def fetch(text: str, value: Any) -> list[dict[str, Any]]:
+            cursor = self.execute(text, (value,))
+            names = [d[0] for d in cursor.description]
+            return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+        def differ(where: str, a: dict[str, Any], b: dict[str, Any], skip: set[str]) -> None:
+            for column in sorted(set(a) | set(b)):
+                if column not in skip and a.get(column) != b.get(column):
+                    problems.append(f"{where}.{column}: {a.get(column)!r} != {b.get(column)!r}")
+
+        for number in numbers:
+            found = []
+            for prefix in (mine, theirs):
+                events = fetch(
+                    "SELECT * FROM {events} WHERE external_ref = ?", f"{prefix}-{number:08d}"
+                )
+                if len(events) != 1:
+                    problems.append(f"{prefix}-{number:08d}: {len(events)} events")
+                    break
+                event = events[0]
+                timeline = fetch("SELECT * FROM {timeline} WHERE id = ?", event["id"])
+                history = fetch(
+                    "SELECT * FROM {history} WHERE entity_kind = 'event' AND entity_id = ?",
+                    event["id"],
+                )
+                if len(timeline) != 1 or len(history) != 1:
+                    problems.append(
+                        f"{prefix}-{number:08d}: {len(timeline)} timeline, {len(history)} history rows"
+                    )
+                    break
+                if timeline[0]["source_id"] != event["id"]:
+                    problems.append(f"{prefix}-{number:08d}: timeline source_id is not the event")
+                found.append((event, timeline[0], history[0]))
+            if len(found) == 2:
+                (e1, t1, h1), (e2, t2, h2) = found
+                differ("events", e1, e2, {"id", "external_ref", "created_at", "updated_at"})
+                differ("timeline", t1, t2, {"id", "source_id"})
+                differ("history", h1, h2, {"id", "at", "entity_id"})
+            if len(problems) > 20:
+                break
+        return problems
+
     def import_events(
         self, rows: Iterable[Mapping[str, Any]], *, employee_id: Any, employee_name: str
     ) -> int:
@@ -155,20 +257,9 @@ class RawDB:
         and one ``history`` row (``create`` of the ``event``), all the columns
         crmcore fills; rows go in batches of :data:`BATCH` per executemany.
         """
-        events_sql = self.sql(
-            "INSERT INTO {events} (id, type_code, client_id, contact_id, employee_id,"
-            " project_ref, occurred_at, duration_us, subject, details, outcome, external_ref,"
-            " archived, version, created_at, updated_at)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-        )
-        timeline_sql = self.sql(
-            "INSERT INTO {timeline} (id, client_id, occurred_at, kind, source_id, type_code,"
-            " title, summary, employee_id, contact_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-        )
-        history_sql = self.sql(
-            "INSERT INTO {history} (id, at, actor_id, actor_name, entity_kind, entity_id,"
-            " action, field, old, new) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-        )
+        events_sql = self._insert("events", EVENT_COLUMNS)
+        timeline_sql = self._insert("timeline", TIMELINE_COLUMNS)
+        history_sql = self._insert("history", HISTORY_COLUMNS)
         connection = self.connection
         cursor = connection.cursor()
         if self.sqlite:
@@ -304,17 +395,19 @@ class RawDB:
     def search_clients(self, text: str, limit: int = 50) -> list[tuple[Any, ...]]:
         """Clients whose name contains ``text`` (or whose code is it), with their lists.
 
-        The key is case-folded here as crmcore stores ``name_key``; then the
-        phones, e-mails and tags of the page are read with one query each,
-        the rows crmcore loads to build the clients.
+        The key is case-folded here as crmcore stores ``name_key``.  Where the
+        phones, e-mails and tags of a client live in their own tables only,
+        they are then read for the page with one query each, the rows crmcore
+        loads to build the clients; where the client row carries them (newer
+        schemas), ``SELECT *`` has them already.
         """
         key = " ".join(text.casefold().split())
         clients = self.execute(
             "SELECT * FROM {clients} WHERE (name_key LIKE '%' || ? || '%' OR code_key = ?)"
-            " AND archived = false ORDER BY name_key, id LIMIT ?",
+            f" AND archived = false ORDER BY {self.name_order}, id LIMIT ?",
             (key, key, limit),
         ).fetchall()
-        if clients:
+        if clients and not self.lists_in_client_row:
             ids = [row[0] for row in clients]
             marks = ", ".join("?" * len(ids))
             self.execute(

@@ -394,6 +394,13 @@ def run_backend(
 
         raw = RawDB(target)
         info["server_version"] = raw.server_version()
+        # The baseline must write what crmcore writes: every column, same values.
+        step = max(1, sizes.events // 200)
+        problems = raw.unwritten_columns() + raw.compare_imports(
+            f"raw-{name}", f"crmcore-{name}", range(0, sizes.events, step)
+        )
+        info["import_mismatches"] = problems
+        info["search_reads_list_tables"] = not raw.lists_in_client_row
         log(f"{name}: ANALYZE")
         raw.analyze()
 
@@ -619,6 +626,10 @@ def _main(args: argparse.Namespace, launcher: Launcher) -> int:
         )
         tables.append((title, metrics))
         print_table(title, metrics)
+        for problem in info.get("import_mismatches", [])[:10]:
+            print(
+                f"warning: {backend} import: the baseline and crmcore wrote different rows: {problem}"
+            )
         for check in ("timeline", "caller_id", "client_search"):
             if info.get(f"{check}_mismatches"):
                 print(

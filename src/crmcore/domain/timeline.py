@@ -31,7 +31,7 @@ class TimelineEntry:
     """
 
     client_id: UUID
-    occurred_at: datetime = attrs.field(converter=check.to_utc, validator=check.aware_datetime())
+    occurred_at: datetime  # in UTC: entries are made from validated records
     kind: str
     source_id: UUID
     title: str

@@ -97,7 +97,14 @@ class Service:
     def _unit_of_work(self) -> AbstractContextManager[UnitOfWork]:
         return unit_of_work(self._context.runtime)
 
+    @property
+    def _has_access_rules(self) -> bool:
+        """Whether any plugin decides access (if none does, every call is allowed)."""
+        return bool(self._context.runtime.plugins.hook.crmcore_authorize.get_hookimpls())
+
     def _authorize(self, action: str, entity: Any = None, *, kind: str | None = None) -> None:
+        if not self._has_access_rules:
+            return
         verdicts = self._context.runtime.plugins.hook.crmcore_authorize(
             actor=self.actor, action=action, entity_kind=kind or self.kind, entity=entity
         )

@@ -281,7 +281,8 @@ class EventService(Service):
             raise ValidationError("batch_size", "must be a positive integer")
         with self._unit_of_work() as uow:
             self._authorize("import")
-            resolver = _ImportResolver(self, uow)
+            at = self._now()
+            resolver = _ImportResolver(self, uow, at)
             created = skipped = 0
             seen_refs: set[str] = set()
             numbered = enumerate(rows)
@@ -299,14 +300,13 @@ class EventService(Service):
                         taken.add(ref)
                         seen_refs.add(ref)
                     fresh.append(event)
-                self._store_many(uow, fresh)
+                self._store_many(uow, fresh, at)
                 created += len(fresh)
             return ImportReport(created=created, skipped=skipped)
 
-    def _store_many(self, uow: UnitOfWork, events: list[Event]) -> None:
-        at = self._now()
+    def _store_many(self, uow: UnitOfWork, stamped: list[Event], at: datetime) -> None:
+        """Store events built as version 1 at ``at``, with their timeline and history."""
         actor = self.actor
-        stamped = [attrs.evolve(e, version=1, created_at=at, updated_at=at) for e in events]
         uow.events.add_many(stamped)
         uow.timeline.add_many([entry for e in stamped if (entry := entry_for_event(e)) is not None])
         uow.history.add_many(
@@ -341,7 +341,7 @@ class EventService(Service):
 class _ImportResolver:
     """Resolves the references of import rows with one query per batch, caching."""
 
-    def __init__(self, service: EventService, uow: UnitOfWork) -> None:
+    def __init__(self, service: EventService, uow: UnitOfWork, at: datetime) -> None:
         self._service = service
         self._uow = uow
         self._types = {t.code: t for t in uow.event_types.list(include_archived=False)}
@@ -350,6 +350,7 @@ class _ImportResolver:
         self._employees: dict[object, UUID] = {}
         self._contacts: dict[UUID, UUID] = {}
         self._default_employee = service.actor.employee_id
+        self._at = at
 
     def events(self, batch: list[tuple[int, Mapping[str, Any]]]) -> list[Event]:
         self._prefetch(row for _, row in batch)
@@ -421,6 +422,9 @@ class _ImportResolver:
                 details=row.get("details", ""),
                 outcome=row.get("outcome", ""),
                 external_ref=row.get("external_ref"),
+                version=1,
+                created_at=self._at,
+                updated_at=self._at,
             )
         except ValidationError as error:
             raise error.at(where) from None

@@ -8,20 +8,20 @@ of clients in one query each.
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Hashable, Iterable, Sequence
 from datetime import datetime, timedelta
 from importlib import resources
 from types import TracebackType
 from typing import Any
 from uuid import UUID
 
+import attrs
 from sqlalchemy import (
     Connection,
     Engine,
-    Row,
     Table,
     and_,
+    bindparam,
     create_engine,
     delete,
     event,
@@ -29,13 +29,13 @@ from sqlalchemy import (
     insert,
     or_,
     select,
-    tuple_,
     update,
 )
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, IntegrityError, NoSuchModuleError, OperationalError
 from sqlalchemy.pool import StaticPool
 
+from crmcore.adapters.sqlalchemy.statements import Codec, Statements, padded, restore
 from crmcore.adapters.sqlalchemy.tables import Tables, build_tables
 from crmcore.domain import (
     Address,
@@ -83,7 +83,8 @@ def _sqlite_pragmas(dbapi_connection: Any, _: Any) -> None:
 
 
 def _sqlite_begin(connection: Connection) -> None:
-    connection.exec_driver_sql("BEGIN")
+    # Straight to the driver: this runs at the start of every unit of work.
+    connection.connection.dbapi_connection.execute("BEGIN")  # type: ignore[union-attr]
 
 
 class SQLAlchemyStorage:
@@ -100,6 +101,8 @@ class SQLAlchemyStorage:
         self.engine = engine
         self.options = options
         self.tables = build_tables(options.table_prefix, options.schema)
+        self.codec = Codec(engine)
+        self.statements = Statements(engine)
         self._owns_engine = owns_engine
 
     @classmethod
@@ -248,10 +251,33 @@ class _Repository:
     def __init__(self, uow: SQLUnitOfWork, tables: Tables) -> None:
         self._uow = uow
         self.t = tables
+        self.codec = uow._storage.codec
+        self.statements = uow._storage.statements
 
     @property
     def db(self) -> Connection:
         return self._uow.connection
+
+    def _rows(self, key: Hashable, build: Callable[[], Any], **params: Any) -> list[Sequence[Any]]:
+        return self.statements.rows(self.db, key, build, params)
+
+    def _rows_in(
+        self, key: str, columns: Callable[[], list[Any]], column: Any, values: Iterable[Any]
+    ) -> list[Sequence[Any]]:
+        """Rows whose ``column`` is one of ``values`` (already encoded), in chunks of few shapes."""
+        rows: list[Sequence[Any]] = []
+        for chunk in _chunks(set(values)):
+            rows.extend(self._rows_in_chunk(key, columns, column, padded(chunk)))
+        return rows
+
+    def _rows_in_chunk(
+        self, key: str, columns: Callable[[], list[Any]], column: Any, wanted: list[Any]
+    ) -> list[Sequence[Any]]:
+        return self._rows(
+            (key, len(wanted)),
+            lambda: select(*columns()).where(_in_list(column, "v", len(wanted))),
+            **_in_params("v", wanted),
+        )
 
     def _replace(
         self, table: Table, kind: str, key: Any, values: dict[str, Any], expected: int
@@ -266,7 +292,27 @@ class _Repository:
             raise StaleObject(kind, key, expected, actual)
 
 
+def _in_list(column: Any, name: str, size: int) -> Any:
+    return column.in_([bindparam(f"{name}{i}") for i in range(size)])
+
+
+def _in_params(name: str, values: Sequence[Any]) -> dict[str, Any]:
+    return {f"{name}{i}": value for i, value in enumerate(padded(values))}
+
+
 # --- clients -------------------------------------------------------------------
+
+_make_client = restore(Client)
+_make_contact = restore(ContactPerson)
+_make_phone = restore(Phone)
+
+
+def _phones_json(phones: Sequence[Phone]) -> list[list[str | None]]:
+    return [[p.e164, p.extension] for p in phones]
+
+
+def _phones(value: list[list[str | None]]) -> tuple[Phone, ...]:
+    return tuple(_make_phone(e164, extension) for e164, extension in value)
 
 
 def _client_values(client: Client) -> dict[str, Any]:
@@ -281,19 +327,12 @@ def _client_values(client: Client) -> dict[str, Any]:
         "tax_code": client.tax_code,
         "responsible_id": client.responsible_id,
         "addresses": [
-            {
-                k: v
-                for k, v in (
-                    ("text", a.text),
-                    ("kind", a.kind.value),
-                    ("postcode", a.postcode),
-                    ("city", a.city),
-                    ("country", a.country),
-                )
-                if v is not None
-            }
+            {key: value for key, value in attrs.asdict(a).items() if value is not None}
             for a in client.addresses
         ],
+        "phones": _phones_json(client.phones),
+        "emails": list(client.emails),
+        "tags": list(client.tags),
         "notes": client.notes,
         "archived": client.archived,
         "merged_into": client.merged_into,
@@ -305,6 +344,38 @@ def _client_values(client: Client) -> dict[str, Any]:
 
 
 class _Clients(_Repository):
+    def _columns(self) -> list[Any]:
+        c = self.t.clients.c
+        # In the order of Client's fields, for _decode.
+        return [
+            c.code, c.name, c.kind, c.tax_code, c.responsible_id, c.addresses, c.phones,
+            c.emails, c.notes, c.tags, c.archived, c.merged_into, c.external_id, c.id,
+            c.version, c.created_at, c.updated_at,
+        ]  # fmt: skip
+
+    def _decode(self, row: Sequence[Any]) -> Client:
+        codec = self.codec
+        json_out = codec.json_out
+        return _make_client(
+            row[0],
+            row[1],
+            ClientKind(row[2]),
+            row[3],
+            codec.uuid_or_none_out(row[4]),
+            tuple(Address(**a) for a in json_out(row[5])),
+            _phones(json_out(row[6])),
+            tuple(json_out(row[7])),
+            row[8],
+            tuple(json_out(row[9])),
+            bool(row[10]),
+            codec.uuid_or_none_out(row[11]),
+            row[12],
+            codec.uuid_out(row[13]),
+            row[14],
+            codec.moment_out(row[15]),
+            codec.moment_out(row[16]),
+        )
+
     def add(self, client: Client) -> None:
         if self.get_by_code(client.code) is not None:
             raise DuplicateError("code", client.code)
@@ -346,85 +417,34 @@ class _Clients(_Repository):
             )
         _write_phones(self.db, t, client.id, None, client.phones)
 
-    def _hydrate(self, rows: Sequence[Row[Any]]) -> list[Client]:
-        if not rows:
-            return []
-        t = self.t
-        ids = [row.id for row in rows]
-        emails: dict[UUID, list[str]] = defaultdict(list)
-        tags: dict[UUID, list[str]] = defaultdict(list)
-        phones: dict[UUID, list[Phone]] = defaultdict(list)
-        for chunk in _chunks(ids):
-            for e in self.db.execute(
-                select(t.client_emails.c.client_id, t.client_emails.c.address)
-                .where(t.client_emails.c.client_id.in_(chunk))
-                .order_by(t.client_emails.c.client_id, t.client_emails.c.position)
-            ):
-                emails[e.client_id].append(e.address)
-            for g in self.db.execute(
-                select(t.client_tags.c.client_id, t.client_tags.c.tag)
-                .where(t.client_tags.c.client_id.in_(chunk))
-                .order_by(t.client_tags.c.client_id, t.client_tags.c.position)
-            ):
-                tags[g.client_id].append(g.tag)
-            for p in self.db.execute(
-                select(t.phones.c.client_id, t.phones.c.e164, t.phones.c.extension)
-                .where(t.phones.c.client_id.in_(chunk), t.phones.c.contact_id.is_(None))
-                .order_by(t.phones.c.client_id, t.phones.c.position)
-            ):
-                phones[p.client_id].append(Phone(p.e164, p.extension))
-        return [
-            Client(
-                id=row.id,
-                code=row.code,
-                name=row.name,
-                kind=ClientKind(row.kind),
-                tax_code=row.tax_code,
-                responsible_id=row.responsible_id,
-                addresses=tuple(Address(**a) for a in row.addresses),
-                phones=tuple(phones[row.id]),
-                emails=tuple(emails[row.id]),
-                notes=row.notes,
-                tags=tuple(tags[row.id]),
-                archived=row.archived,
-                merged_into=row.merged_into,
-                external_id=row.external_id,
-                version=row.version,
-                created_at=row.created_at,
-                updated_at=row.updated_at,
-            )
-            for row in rows
-        ]
-
-    def _one(self, condition: Any) -> Client | None:
-        rows = self.db.execute(select(self.t.clients).where(condition)).all()
-        found = self._hydrate(rows)
-        return found[0] if found else None
+    def _where(self, key: str, condition: Callable[[], Any], **params: Any) -> list[Client]:
+        rows = self._rows(
+            ("clients", key),
+            lambda: select(*self._columns()).where(condition()),
+            **params,
+        )
+        return [self._decode(row) for row in rows]
 
     def get(self, id: UUID) -> Client | None:
-        return self._one(self.t.clients.c.id == id)
+        found = self._where(
+            "id", lambda: self.t.clients.c.id == bindparam("id"), id=self.codec.uuid_in(id)
+        )
+        return found[0] if found else None
 
     def get_by_code(self, code: str) -> Client | None:
-        return self._one(self.t.clients.c.code == code)
+        found = self._where("code", lambda: self.t.clients.c.code == bindparam("code"), code=code)
+        return found[0] if found else None
 
     def get_many(self, ids: Iterable[UUID]) -> dict[UUID, Client]:
-        found: dict[UUID, Client] = {}
-        for chunk in _chunks(set(ids)):
-            rows = self.db.execute(
-                select(self.t.clients).where(self.t.clients.c.id.in_(chunk))
-            ).all()
-            found.update((c.id, c) for c in self._hydrate(rows))
-        return found
+        rows = self._rows_in(
+            "clients by ids", self._columns, self.t.clients.c.id, map(self.codec.uuid_in, ids)
+        )
+        return {client.id: client for client in map(self._decode, rows)}
 
     def ids_by_code(self, codes: Iterable[str]) -> dict[str, UUID]:
         c = self.t.clients.c
-        found: dict[str, UUID] = {}
-        for chunk in _chunks(set(codes)):
-            found.update(
-                (row.code, row.id)
-                for row in self.db.execute(select(c.code, c.id).where(c.code.in_(chunk)))
-            )
-        return found
+        rows = self._rows_in("client ids by code", lambda: [c.code, c.id], c.code, codes)
+        return {code: self.codec.uuid_out(id) for code, id in rows}
 
     def update(self, client: Client, expected_version: int) -> None:
         other = self.db.scalar(
@@ -442,55 +462,101 @@ class _Clients(_Repository):
     def search(self, query: ClientSearch) -> list[Client]:
         t = self.t
         c = t.clients.c
-        conditions: list[Any] = []
-        if query.text is not None:
-            conditions.append(
-                or_(c.name_key.contains(query.text, autoescape=True), c.code_key == query.text)
-            )
-        if query.code is not None:
-            conditions.append(c.code == query.code)
-        if query.tax_code is not None:
-            conditions.append(c.tax_code == query.tax_code)
-        if query.external_id is not None:
-            conditions.append(c.external_id == query.external_id)
-        if query.client_ids is not None:
-            conditions.append(c.id.in_(query.client_ids) if query.client_ids else false())
-        if query.email is not None:
-            conditions.append(
-                c.id.in_(
-                    select(t.client_emails.c.client_id).where(
-                        t.client_emails.c.address_key == query.email
+        ids = sorted(query.client_ids) if query.client_ids else []
+        wanted_ids = padded([self.codec.uuid_in(i) for i in ids])
+        shape = (
+            query.text is not None,
+            query.code is not None,
+            query.tax_code is not None,
+            query.external_id is not None,
+            None if query.client_ids is None else len(wanted_ids),
+            query.email is not None,
+            query.kind is not None,
+            query.tag is not None,
+            query.responsible_id is not None,
+            query.include_archived,
+        )
+
+        def build() -> Any:
+            conditions: list[Any] = []
+            if query.text is not None:
+                conditions.append(
+                    or_(
+                        c.name_key.like(bindparam("pattern"), escape="/"),
+                        c.code_key == bindparam("text_whole"),
                     )
                 )
+            if query.code is not None:
+                conditions.append(c.code == bindparam("code"))
+            if query.tax_code is not None:
+                conditions.append(c.tax_code == bindparam("tax_code"))
+            if query.external_id is not None:
+                conditions.append(c.external_id == bindparam("external_id"))
+            if query.client_ids is not None:
+                conditions.append(_in_list(c.id, "id", len(wanted_ids)) if wanted_ids else false())
+            if query.email is not None:
+                emails = t.client_emails.c
+                conditions.append(
+                    c.id.in_(
+                        select(emails.client_id).where(emails.address_key == bindparam("email"))
+                    )
+                )
+            if query.kind is not None:
+                conditions.append(c.kind == bindparam("kind"))
+            if query.tag is not None:
+                tags = t.client_tags.c
+                conditions.append(
+                    c.id.in_(select(tags.client_id).where(tags.tag == bindparam("tag")))
+                )
+            if query.responsible_id is not None:
+                conditions.append(c.responsible_id == bindparam("responsible_id"))
+            if not query.include_archived:
+                conditions.append(c.archived.is_(False))
+            return (
+                select(*self._columns())
+                .where(*conditions)
+                .order_by(c.name_sort, c.id)
+                .limit(bindparam("limit"))
             )
-        if query.kind is not None:
-            conditions.append(c.kind == query.kind.value)
-        if query.tag is not None:
-            conditions.append(
-                c.id.in_(select(t.client_tags.c.client_id).where(t.client_tags.c.tag == query.tag))
-            )
-        if query.responsible_id is not None:
-            conditions.append(c.responsible_id == query.responsible_id)
-        if not query.include_archived:
-            conditions.append(c.archived.is_(False))
-        rows = self.db.execute(
-            select(t.clients).where(*conditions).order_by(c.name_sort, c.id).limit(query.limit)
-        ).all()
-        return self._hydrate(rows)
+
+        params: dict[str, Any] = {
+            "text_whole": query.text,
+            "code": query.code,
+            "tax_code": query.tax_code,
+            "external_id": query.external_id,
+            "email": query.email,
+            "kind": None if query.kind is None else query.kind.value,
+            "tag": query.tag,
+            "responsible_id": self.codec.uuid_or_none_in(query.responsible_id),
+            "limit": query.limit,
+            **_in_params("id", wanted_ids),
+        }
+        if query.text is not None:
+            # Typed %, _ and / match themselves, not as LIKE wildcards.
+            escaped = query.text.replace("/", "//").replace("%", "/%").replace("_", "/_")
+            params["pattern"] = f"%{escaped}%"
+        rows = self._rows(("client search", shape), build, **params)
+        return [self._decode(row) for row in rows]
 
     def find_phone_owners(self, e164: str | None, extension: str | None) -> list[PhoneOwner]:
         p = self.t.phones.c
-        conditions = []
-        if e164 is not None:
-            conditions.append(p.e164 == e164)
-        if extension is not None:
-            conditions.append(p.extension == extension)
-        if not conditions:
-            return []
-        rows = self.db.execute(
-            select(p.client_id, p.contact_id, p.e164, p.extension).where(or_(*conditions))
+        rows = self._rows(
+            ("phone owners",),
+            lambda: select(p.client_id, p.contact_id, p.e164, p.extension).where(
+                or_(p.e164 == bindparam("e164"), p.extension == bindparam("extension"))
+            ),
+            e164=e164,
+            extension=extension,
         )
-        return [PhoneOwner(r.client_id, r.contact_id, Phone(r.e164, r.extension)) for r in rows]
+        uuid_out = self.codec.uuid_out
+        return [
+            PhoneOwner(
+                uuid_out(client_id),
+                None if contact_id is None else uuid_out(contact_id),
+                _make_phone(number, ext),
+            )
+            for client_id, contact_id, number, ext in rows
+        ]
 
     def reassign(self, source_id: UUID, target_id: UUID) -> dict[str, list[UUID]]:
         t = self.t
@@ -543,6 +609,7 @@ def _contact_values(contact: ContactPerson) -> dict[str, Any]:
         "name": contact.name,
         "name_sort": contact.name_sort,
         "position": contact.position,
+        "phones": _phones_json(contact.phones),
         "email": contact.email,
         "notes": contact.notes,
         "archived": contact.archived,
@@ -554,53 +621,47 @@ def _contact_values(contact: ContactPerson) -> dict[str, Any]:
 
 
 class _Contacts(_Repository):
+    def _columns(self) -> list[Any]:
+        c = self.t.contacts.c
+        return [
+            c.client_id, c.name, c.position, c.phones, c.email, c.notes, c.archived,
+            c.external_id, c.id, c.version, c.created_at, c.updated_at,
+        ]  # fmt: skip
+
+    def _decode(self, row: Sequence[Any]) -> ContactPerson:
+        codec = self.codec
+        return _make_contact(
+            codec.uuid_out(row[0]),
+            row[1],
+            row[2],
+            _phones(codec.json_out(row[3])),
+            row[4],
+            row[5],
+            bool(row[6]),
+            row[7],
+            codec.uuid_out(row[8]),
+            row[9],
+            codec.moment_out(row[10]),
+            codec.moment_out(row[11]),
+        )
+
     def add(self, contact: ContactPerson) -> None:
         self.db.execute(insert(self.t.contacts).values(**_contact_values(contact)))
         _write_phones(self.db, self.t, contact.client_id, contact.id, contact.phones)
 
-    def _hydrate(self, rows: Sequence[Row[Any]]) -> list[ContactPerson]:
-        if not rows:
-            return []
-        p = self.t.phones.c
-        phones: dict[UUID, list[Phone]] = defaultdict(list)
-        for chunk in _chunks([row.id for row in rows]):
-            for r in self.db.execute(
-                select(p.contact_id, p.e164, p.extension)
-                .where(p.contact_id.in_(chunk))
-                .order_by(p.contact_id, p.position)
-            ):
-                phones[r.contact_id].append(Phone(r.e164, r.extension))
-        return [
-            ContactPerson(
-                id=row.id,
-                client_id=row.client_id,
-                name=row.name,
-                position=row.position,
-                phones=tuple(phones[row.id]),
-                email=row.email,
-                notes=row.notes,
-                archived=row.archived,
-                external_id=row.external_id,
-                version=row.version,
-                created_at=row.created_at,
-                updated_at=row.updated_at,
-            )
-            for row in rows
-        ]
-
     def get(self, id: UUID) -> ContactPerson | None:
-        rows = self.db.execute(select(self.t.contacts).where(self.t.contacts.c.id == id)).all()
-        found = self._hydrate(rows)
-        return found[0] if found else None
+        rows = self._rows(
+            ("contacts", "id"),
+            lambda: select(*self._columns()).where(self.t.contacts.c.id == bindparam("id")),
+            id=self.codec.uuid_in(id),
+        )
+        return self._decode(rows[0]) if rows else None
 
     def get_many(self, ids: Iterable[UUID]) -> dict[UUID, ContactPerson]:
-        found: dict[UUID, ContactPerson] = {}
-        for chunk in _chunks(set(ids)):
-            rows = self.db.execute(
-                select(self.t.contacts).where(self.t.contacts.c.id.in_(chunk))
-            ).all()
-            found.update((c.id, c) for c in self._hydrate(rows))
-        return found
+        rows = self._rows_in(
+            "contacts by ids", self._columns, self.t.contacts.c.id, map(self.codec.uuid_in, ids)
+        )
+        return {contact.id: contact for contact in map(self._decode, rows)}
 
     def update(self, contact: ContactPerson, expected_version: int) -> None:
         self._replace(
@@ -612,16 +673,22 @@ class _Contacts(_Repository):
 
     def for_client(self, client_id: UUID, *, include_archived: bool) -> list[ContactPerson]:
         c = self.t.contacts.c
-        conditions = [c.client_id == client_id]
-        if not include_archived:
-            conditions.append(c.archived.is_(False))
-        rows = self.db.execute(
-            select(self.t.contacts).where(*conditions).order_by(c.name_sort, c.id)
-        ).all()
-        return self._hydrate(rows)
+
+        def build() -> Any:
+            conditions = [c.client_id == bindparam("client_id")]
+            if not include_archived:
+                conditions.append(c.archived.is_(False))
+            return select(*self._columns()).where(*conditions).order_by(c.name_sort, c.id)
+
+        rows = self._rows(
+            ("contacts of", include_archived), build, client_id=self.codec.uuid_in(client_id)
+        )
+        return [self._decode(row) for row in rows]
 
 
 # --- employees -----------------------------------------------------------------
+
+_make_employee = restore(Employee)
 
 
 def _employee_values(employee: Employee) -> dict[str, Any]:
@@ -644,50 +711,57 @@ def _employee_values(employee: Employee) -> dict[str, Any]:
     }
 
 
-def _employee(row: Row[Any]) -> Employee:
-    phone = None
-    if row.phone_e164 is not None or row.phone_extension is not None:
-        phone = Phone(row.phone_e164, row.phone_extension)
-    return Employee(
-        id=row.id,
-        code=row.code,
-        name=row.name,
-        email=row.email,
-        phone=phone,
-        extension=row.extension,
-        department=row.department,
-        position=row.position,
-        time_zone=row.time_zone,
-        archived=row.archived,
-        external_id=row.external_id,
-        version=row.version,
-        created_at=row.created_at,
-        updated_at=row.updated_at,
-    )
-
-
 class _Employees(_Repository):
+    def _select(
+        self, key: str, condition: Callable[[], Any] | None, **params: Any
+    ) -> list[Employee]:
+        e = self.t.employees.c
+
+        def build() -> Any:
+            query = select(
+                e.code, e.name, e.email, e.phone_e164, e.phone_extension, e.extension,
+                e.department, e.position, e.time_zone, e.archived, e.external_id, e.id,
+                e.version, e.created_at, e.updated_at,
+            ).order_by(e.code, e.id)  # fmt: skip
+            return query if condition is None else query.where(condition())
+
+        codec = self.codec
+        return [
+            _make_employee(
+                row[0],
+                row[1],
+                row[2],
+                None if row[3] is None and row[4] is None else _make_phone(row[3], row[4]),
+                *row[5:9],
+                bool(row[9]),
+                row[10],
+                codec.uuid_out(row[11]),
+                row[12],
+                codec.moment_out(row[13]),
+                codec.moment_out(row[14]),
+            )
+            for row in self._rows(("employees", key), build, **params)
+        ]
+
     def add(self, employee: Employee) -> None:
         if self.get_by_code(employee.code) is not None:
             raise DuplicateError("code", employee.code)
         self.db.execute(insert(self.t.employees).values(**_employee_values(employee)))
 
     def get(self, id: UUID) -> Employee | None:
-        row = self.db.execute(select(self.t.employees).where(self.t.employees.c.id == id)).first()
-        return None if row is None else _employee(row)
+        e = self.t.employees.c
+        found = self._select("id", lambda: e.id == bindparam("id"), id=self.codec.uuid_in(id))
+        return found[0] if found else None
 
     def get_by_code(self, code: str) -> Employee | None:
-        row = self.db.execute(
-            select(self.t.employees).where(self.t.employees.c.code == code)
-        ).first()
-        return None if row is None else _employee(row)
+        e = self.t.employees.c
+        found = self._select("code", lambda: e.code == bindparam("code"), code=code)
+        return found[0] if found else None
 
     def update(self, employee: Employee, expected_version: int) -> None:
         e = self.t.employees.c
-        if (
-            self.db.scalar(select(e.id).where(e.code == employee.code, e.id != employee.id))
-            is not None
-        ):
+        taken = self.db.scalar(select(e.id).where(e.code == employee.code, e.id != employee.id))
+        if taken is not None:
             raise DuplicateError("code", employee.code)
         self._replace(
             self.t.employees,
@@ -698,14 +772,14 @@ class _Employees(_Repository):
         )
 
     def list(self, *, include_archived: bool) -> list[Employee]:
-        e = self.t.employees.c
-        query = select(self.t.employees).order_by(e.code, e.id)
-        if not include_archived:
-            query = query.where(e.archived.is_(False))
-        return [_employee(row) for row in self.db.execute(query)]
+        if include_archived:
+            return self._select("all", None)
+        return self._select("active", lambda: self.t.employees.c.archived.is_(False))
 
 
 # --- event types -----------------------------------------------------------------
+
+_make_event_type = restore(EventType)
 
 
 def _event_type_values(event_type: EventType) -> dict[str, Any]:
@@ -723,31 +797,45 @@ def _event_type_values(event_type: EventType) -> dict[str, Any]:
     }
 
 
-def _event_type(row: Row[Any]) -> EventType:
-    return EventType(
-        id=row.id,
-        code=row.code,
-        name=row.name,
-        category=EventCategory(row.category),
-        direction=Direction(row.direction),
-        system=row.system,
-        archived=row.archived,
-        version=row.version,
-        created_at=row.created_at,
-        updated_at=row.updated_at,
-    )
-
-
 class _EventTypes(_Repository):
+    def _select(
+        self, key: str, condition: Callable[[], Any] | None, **params: Any
+    ) -> list[EventType]:
+        c = self.t.event_types.c
+
+        def build() -> Any:
+            query = select(
+                c.code, c.name, c.category, c.direction, c.system, c.archived, c.id, c.version,
+                c.created_at, c.updated_at,
+            ).order_by(c.code)  # fmt: skip
+            return query if condition is None else query.where(condition())
+
+        codec = self.codec
+        return [
+            _make_event_type(
+                row[0],
+                row[1],
+                EventCategory(row[2]),
+                Direction(row[3]),
+                bool(row[4]),
+                bool(row[5]),
+                codec.uuid_out(row[6]),
+                row[7],
+                codec.moment_out(row[8]),
+                codec.moment_out(row[9]),
+            )
+            for row in self._rows(("event types", key), build, **params)
+        ]
+
     def add(self, event_type: EventType) -> None:
         if self.get(event_type.code) is not None:
             raise DuplicateError("code", event_type.code)
         self.db.execute(insert(self.t.event_types).values(**_event_type_values(event_type)))
 
     def get(self, code: str) -> EventType | None:
-        table = self.t.event_types
-        row = self.db.execute(select(table).where(table.c.code == code)).first()
-        return None if row is None else _event_type(row)
+        c = self.t.event_types.c
+        found = self._select("code", lambda: c.code == bindparam("code"), code=code)
+        return found[0] if found else None
 
     def update(self, event_type: EventType, expected_version: int) -> None:
         self._replace(
@@ -759,123 +847,170 @@ class _EventTypes(_Repository):
         )
 
     def list(self, *, include_archived: bool) -> list[EventType]:
-        c = self.t.event_types.c
-        query = select(self.t.event_types).order_by(c.code)
-        if not include_archived:
-            query = query.where(c.archived.is_(False))
-        return [_event_type(row) for row in self.db.execute(query)]
+        if include_archived:
+            return self._select("all", None)
+        return self._select("active", lambda: self.t.event_types.c.archived.is_(False))
 
 
 # --- events ----------------------------------------------------------------------
 
-
-def _event_values(event: Event) -> dict[str, Any]:
-    return {
-        "id": event.id,
-        "type_code": event.type_code,
-        "client_id": event.client_id,
-        "contact_id": event.contact_id,
-        "employee_id": event.employee_id,
-        "project_ref": event.project_ref,
-        "occurred_at": event.occurred_at,
-        "duration_us": None
-        if event.duration is None
-        else event.duration // timedelta(microseconds=1),
-        "subject": event.subject,
-        "details": event.details,
-        "outcome": event.outcome,
-        "external_ref": event.external_ref,
-        "archived": event.archived,
-        "version": event.version,
-        "created_at": event.created_at,
-        "updated_at": event.updated_at,
-    }
-
-
-def _event(row: Row[Any]) -> Event:
-    return Event(
-        id=row.id,
-        type_code=row.type_code,
-        client_id=row.client_id,
-        contact_id=row.contact_id,
-        employee_id=row.employee_id,
-        project_ref=row.project_ref,
-        occurred_at=row.occurred_at,
-        duration=None if row.duration_us is None else timedelta(microseconds=row.duration_us),
-        subject=row.subject,
-        details=row.details,
-        outcome=row.outcome,
-        external_ref=row.external_ref,
-        archived=row.archived,
-        version=row.version,
-        created_at=row.created_at,
-        updated_at=row.updated_at,
-    )
+_make_event = restore(Event)
+_MICROSECOND = timedelta(microseconds=1)
 
 
 class _Events(_Repository):
+    def _values(self, event: Event) -> dict[str, Any]:
+        codec = self.codec
+        uuid_or_none = codec.uuid_or_none_in
+        return {
+            "id": codec.uuid_in(event.id),
+            "type_code": event.type_code,
+            "client_id": uuid_or_none(event.client_id),
+            "contact_id": uuid_or_none(event.contact_id),
+            "employee_id": uuid_or_none(event.employee_id),
+            "project_ref": event.project_ref,
+            "occurred_at": codec.moment_in(event.occurred_at),
+            "duration_us": None if event.duration is None else event.duration // _MICROSECOND,
+            "subject": event.subject,
+            "details": event.details,
+            "outcome": event.outcome,
+            "external_ref": event.external_ref,
+            "archived": event.archived,
+            "version": event.version,
+            "created_at": codec.moment_or_none_in(event.created_at),
+            "updated_at": codec.moment_or_none_in(event.updated_at),
+        }
+
+    def _select(self, key: str, condition: Callable[[], Any], **params: Any) -> list[Event]:
+        c = self.t.events.c
+        codec = self.codec
+        uuid_or_none = codec.uuid_or_none_out
+        rows = self._rows(
+            ("events", key),
+            lambda: select(
+                c.type_code,
+                c.occurred_at,
+                c.subject,
+                c.client_id,
+                c.contact_id,
+                c.employee_id,
+                c.project_ref,
+                c.duration_us,
+                c.details,
+                c.outcome,
+                c.external_ref,
+                c.archived,
+                c.id,
+                c.version,
+                c.created_at,
+                c.updated_at,
+            ).where(condition()),
+            **params,
+        )
+        return [
+            _make_event(
+                row[0],
+                codec.moment_out(row[1]),
+                row[2],
+                uuid_or_none(row[3]),
+                uuid_or_none(row[4]),
+                uuid_or_none(row[5]),
+                row[6],
+                None if row[7] is None else timedelta(microseconds=row[7]),
+                row[8],
+                row[9],
+                row[10],
+                bool(row[11]),
+                codec.uuid_out(row[12]),
+                row[13],
+                codec.moment_out(row[14]),
+                codec.moment_out(row[15]),
+            )
+            for row in rows
+        ]
+
     def add(self, event: Event) -> None:
         if event.external_ref is not None and self.get_by_external_ref(event.external_ref):
             raise DuplicateError("external_ref", event.external_ref)
-        self.db.execute(insert(self.t.events).values(**_event_values(event)))
+        self.add_many([event])
 
     def add_many(self, events: Sequence[Event]) -> None:
         if not events:
             return
         try:
-            self.db.execute(insert(self.t.events), [_event_values(e) for e in events])
-        except IntegrityError as error:
-            raise DuplicateError("external_ref", str(error.orig)) from None
+            self.statements.execute_many(
+                self.db,
+                ("insert events",),
+                lambda: insert(self.t.events),
+                map(self._values, events),
+            )
+        except self.codec.integrity_error as error:
+            raise DuplicateError("external_ref", str(error)) from None
 
     def get(self, id: UUID) -> Event | None:
-        row = self.db.execute(select(self.t.events).where(self.t.events.c.id == id)).first()
-        return None if row is None else _event(row)
+        c = self.t.events.c
+        found = self._select("id", lambda: c.id == bindparam("id"), id=self.codec.uuid_in(id))
+        return found[0] if found else None
 
     def get_by_external_ref(self, external_ref: str) -> Event | None:
         c = self.t.events.c
-        row = self.db.execute(select(self.t.events).where(c.external_ref == external_ref)).first()
-        return None if row is None else _event(row)
+        found = self._select(
+            "external_ref", lambda: c.external_ref == bindparam("ref"), ref=external_ref
+        )
+        return found[0] if found else None
 
     def existing_external_refs(self, refs: Iterable[str]) -> set[str]:
         c = self.t.events.c
-        found: set[str] = set()
-        for chunk in _chunks(set(refs)):
-            found.update(self.db.scalars(select(c.external_ref).where(c.external_ref.in_(chunk))))
-        return found
+        rows = self._rows_in("external refs", lambda: [c.external_ref], c.external_ref, refs)
+        return {ref for (ref,) in rows}
 
     def update(self, event: Event, expected_version: int) -> None:
+        c = self.t.events.c
         if event.external_ref is not None:
-            c = self.t.events.c
             other = self.db.scalar(
                 select(c.id).where(c.external_ref == event.external_ref, c.id != event.id)
             )
             if other is not None:
                 raise DuplicateError("external_ref", event.external_ref)
-        self._replace(self.t.events, "event", event.id, _event_values(event), expected_version)
+        values = {
+            "id": event.id,
+            **{k: v for k, v in attrs.asdict(event, recurse=False).items() if k != "duration"},
+            "duration_us": None if event.duration is None else event.duration // _MICROSECOND,
+        }
+        self._replace(self.t.events, "event", event.id, values, expected_version)
 
 
 # --- timeline --------------------------------------------------------------------
 
-
-def _entry_values(entry: TimelineEntry) -> dict[str, Any]:
-    return {
-        "id": entry.id,
-        "client_id": entry.client_id,
-        "occurred_at": entry.occurred_at,
-        "kind": entry.kind,
-        "source_id": entry.source_id,
-        "type_code": entry.type_code,
-        "title": entry.title,
-        "summary": entry.summary,
-        "employee_id": entry.employee_id,
-        "contact_id": entry.contact_id,
-    }
+_make_entry = restore(TimelineEntry)
 
 
 class _Timeline(_Repository):
     def add_many(self, entries: Sequence[TimelineEntry]) -> None:
-        if entries:
-            self.db.execute(insert(self.t.timeline), [_entry_values(e) for e in entries])
+        if not entries:
+            return
+        codec = self.codec
+        uuid_or_none = codec.uuid_or_none_in
+        self.statements.execute_many(
+            self.db,
+            ("insert timeline",),
+            lambda: insert(self.t.timeline),
+            (
+                {
+                    "id": codec.uuid_in(e.id),
+                    "client_id": codec.uuid_in(e.client_id),
+                    "occurred_at": codec.moment_in(e.occurred_at),
+                    "kind": e.kind,
+                    "source_id": codec.uuid_in(e.source_id),
+                    "type_code": e.type_code,
+                    "title": e.title,
+                    "summary": e.summary,
+                    "employee_id": uuid_or_none(e.employee_id),
+                    "contact_id": uuid_or_none(e.contact_id),
+                }
+                for e in entries
+            ),
+        )
 
     def replace(self, kind: str, source_id: UUID, entry: TimelineEntry | None) -> None:
         c = self.t.timeline.c
@@ -892,85 +1027,153 @@ class _Timeline(_Repository):
         limit: int,
     ) -> list[TimelineEntry]:
         c = self.t.timeline.c
-        conditions: list[Any] = [c.client_id == client_id]
-        if where.kinds is not None:
-            conditions.append(c.kind.in_(where.kinds))
-        if where.type_codes is not None:
-            conditions.append(c.type_code.in_(where.type_codes))
-        if where.since is not None:
-            conditions.append(c.occurred_at >= where.since)
-        if where.until is not None:
-            conditions.append(c.occurred_at < where.until)
-        if before is not None:
-            conditions.append(tuple_(c.occurred_at, c.id) < tuple_(*before))
-        rows = self.db.execute(
-            select(self.t.timeline)
-            .where(and_(*conditions))
-            .order_by(c.occurred_at.desc(), c.id.desc())
-            .limit(limit)
+        codec = self.codec
+        kinds = padded(sorted(where.kinds)) if where.kinds is not None else None
+        types = padded(sorted(where.type_codes)) if where.type_codes is not None else None
+        shape = (
+            None if kinds is None else len(kinds),
+            None if types is None else len(types),
+            where.since is not None,
+            where.until is not None,
+            before is not None,
         )
-        return [
-            TimelineEntry(
-                id=r.id,
-                client_id=r.client_id,
-                occurred_at=r.occurred_at,
-                kind=r.kind,
-                source_id=r.source_id,
-                type_code=r.type_code,
-                title=r.title,
-                summary=r.summary,
-                employee_id=r.employee_id,
-                contact_id=r.contact_id,
+
+        def build() -> Any:
+            conditions: list[Any] = [c.client_id == bindparam("client_id")]
+            if kinds is not None:
+                conditions.append(_in_list(c.kind, "kind", len(kinds)) if kinds else false())
+            if types is not None:
+                conditions.append(_in_list(c.type_code, "type", len(types)) if types else false())
+            if where.since is not None:
+                conditions.append(c.occurred_at >= bindparam("since"))
+            if where.until is not None:
+                conditions.append(c.occurred_at < bindparam("until"))
+            if before is not None:
+                conditions.append(
+                    or_(
+                        c.occurred_at < bindparam("before_at"),
+                        and_(
+                            c.occurred_at == bindparam("before_at_tie"),
+                            c.id < bindparam("before_id"),
+                        ),
+                    )
+                )
+            return (
+                select(
+                    c.client_id,
+                    c.occurred_at,
+                    c.kind,
+                    c.source_id,
+                    c.title,
+                    c.type_code,
+                    c.summary,
+                    c.employee_id,
+                    c.contact_id,
+                    c.id,
+                )
+                .where(*conditions)
+                .order_by(c.occurred_at.desc(), c.id.desc())
+                .limit(bindparam("limit"))
             )
-            for r in rows
+
+        params: dict[str, Any] = {
+            "client_id": codec.uuid_in(client_id),
+            "limit": limit,
+            **_in_params("kind", kinds or []),
+            **_in_params("type", types or []),
+        }
+        if where.since is not None:
+            params["since"] = codec.moment_in(where.since)
+        if where.until is not None:
+            params["until"] = codec.moment_in(where.until)
+        if before is not None:
+            params["before_at"] = params["before_at_tie"] = codec.moment_in(before[0])
+            params["before_id"] = codec.uuid_in(before[1])
+        rows = self._rows(("timeline page", shape), build, **params)
+        uuid_out = codec.uuid_out
+        uuid_or_none = codec.uuid_or_none_out
+        moment_out = codec.moment_out
+        return [
+            _make_entry(
+                client_id,
+                moment_out(row[1]),
+                row[2],
+                uuid_out(row[3]),
+                row[4],
+                row[5],
+                row[6],
+                uuid_or_none(row[7]),
+                uuid_or_none(row[8]),
+                uuid_out(row[9]),
+            )
+            for row in rows
         ]
 
 
 # --- history ---------------------------------------------------------------------
+
+_make_change = restore(Change)
 
 
 class _History(_Repository):
     def add_many(self, changes: Sequence[Change]) -> None:
         if not changes:
             return
-        self.db.execute(
-            insert(self.t.history),
-            [
+        codec = self.codec
+        self.statements.execute_many(
+            self.db,
+            ("insert history",),
+            lambda: insert(self.t.history),
+            (
                 {
-                    "id": c.id,
-                    "at": c.at,
-                    "actor_id": c.actor_id,
+                    "id": codec.uuid_in(c.id),
+                    "at": codec.moment_in(c.at),
+                    "actor_id": codec.uuid_or_none_in(c.actor_id),
                     "actor_name": c.actor_name,
                     "entity_kind": c.entity_kind,
-                    "entity_id": c.entity_id,
+                    "entity_id": codec.uuid_in(c.entity_id),
                     "action": c.action.value,
                     "field": c.field,
                     "old": c.old,
                     "new": c.new,
                 }
                 for c in changes
-            ],
+            ),
         )
 
     def for_entity(self, entity_kind: str, entity_id: UUID) -> list[Change]:
         h = self.t.history.c
-        rows = self.db.execute(
-            select(self.t.history)
-            .where(h.entity_kind == entity_kind, h.entity_id == entity_id)
-            .order_by(h.at, h.id)
+        codec = self.codec
+        rows = self._rows(
+            ("history of",),
+            lambda: (
+                select(
+                    h.entity_kind,
+                    h.entity_id,
+                    h.action,
+                    h.at,
+                    h.actor_id,
+                    h.actor_name,
+                    h.field,
+                    h.old,
+                    h.new,
+                    h.id,
+                )
+                .where(h.entity_kind == bindparam("kind"), h.entity_id == bindparam("id"))
+                .order_by(h.at, h.id)
+            ),
+            kind=entity_kind,
+            id=codec.uuid_in(entity_id),
         )
         return [
-            Change(
-                id=r.id,
-                at=r.at,
-                actor_id=r.actor_id,
-                actor_name=r.actor_name,
-                entity_kind=r.entity_kind,
-                entity_id=r.entity_id,
-                action=ChangeAction(r.action),
-                field=r.field,
-                old=r.old,
-                new=r.new,
+            _make_change(
+                row[0],
+                codec.uuid_out(row[1]),
+                ChangeAction(row[2]),
+                codec.moment_out(row[3]),
+                codec.uuid_or_none_out(row[4]),
+                *row[5:9],
+                codec.uuid_out(row[9]),
             )
-            for r in rows
+            for row in rows
         ]

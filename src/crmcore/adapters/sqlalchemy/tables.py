@@ -124,6 +124,11 @@ def build_tables(prefix: str = "crm_", schema: str | None = None) -> Tables:
         Column("tax_code", String(32), index=True),
         Column("responsible_id", Uuid, ForeignKey(fk("employees")), index=True),
         Column("addresses", JSON, nullable=False),
+        # The lists are kept whole here for reading a client in one row, and
+        # one item a row in the tables below for indexed lookups.
+        Column("phones", JSON, nullable=False),
+        Column("emails", JSON, nullable=False),
+        Column("tags", JSON, nullable=False),
         Column("notes", Text, nullable=False),
         Column("archived", Boolean, nullable=False),
         Column("merged_into", Uuid),
@@ -153,6 +158,7 @@ def build_tables(prefix: str = "crm_", schema: str | None = None) -> Tables:
         Column("name", String(300), nullable=False),
         Column("name_sort", _sortable(300), nullable=False),
         Column("position", String(200)),
+        Column("phones", JSON, nullable=False),
         Column("email", String(320)),
         Column("notes", Text, nullable=False),
         Column("archived", Boolean, nullable=False),

@@ -1,0 +1,185 @@
+"""Statements compiled once and run on the driver's cursor, with typed values in and out.
+
+SQLAlchemy builds and compiles every statement of the hot paths (timeline
+pages, caller-ID, searches, bulk import) once per shape; after that a call
+costs what the driver costs plus the conversion of values, which this module
+does with plain functions per dialect: SQLite keeps UUIDs as hex text and
+datetimes as fixed-width UTC text, PostgreSQL gets native values.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
+from datetime import UTC, datetime
+from functools import lru_cache
+from operator import itemgetter
+from typing import Any, TypeVar
+from uuid import UUID
+
+import attrs
+from sqlalchemy import Connection, Engine
+
+__all__ = ["Codec", "Statements", "restore"]
+
+T = TypeVar("T")
+
+
+def _sqlite_moment(value: datetime) -> str:
+    # Fixed width, microseconds always written, as SQLAlchemy's SQLite DateTime
+    # writes it, so text order is time order.
+    if value.tzinfo is not UTC:
+        value = value.astimezone(UTC)
+    return value.replace(tzinfo=None).isoformat(" ", "microseconds")
+
+
+@lru_cache(maxsize=65536)
+def _uuid_from_hex(text: str) -> UUID:
+    # Cached: the same client, employee and contact ids come back on many rows.
+    return UUID(hex=text)
+
+
+def _json_text(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False)
+
+
+class Codec:
+    """How values of one dialect go into statements and come out of rows."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.sqlite = engine.dialect.name == "sqlite"
+        self.integrity_error: type[Exception] = engine.dialect.loaded_dbapi.IntegrityError
+        if self.sqlite:
+            self.uuid_in: Callable[[UUID], Any] = lambda value: value.hex
+            self.moment_in: Callable[[datetime], Any] = _sqlite_moment
+            self.json_in: Callable[[Any], Any] = _json_text
+            self.uuid_out: Callable[[Any], UUID] = _uuid_from_hex
+            self.moment_out: Callable[[Any], datetime] = lambda value: datetime.fromisoformat(
+                value
+            ).replace(tzinfo=UTC)
+            self.json_out: Callable[[Any], Any] = json.loads
+        else:
+            from psycopg.types.json import Json
+
+            self.uuid_in = _same
+            self.moment_in = _same
+            self.json_in = Json
+            self.uuid_out = _same
+            self.moment_out = lambda value: value.astimezone(UTC)
+            self.json_out = _same
+
+    def uuid_or_none_in(self, value: UUID | None) -> Any:
+        return None if value is None else self.uuid_in(value)
+
+    def moment_or_none_in(self, value: datetime | None) -> Any:
+        return None if value is None else self.moment_in(value)
+
+    def uuid_or_none_out(self, value: Any) -> UUID | None:
+        return None if value is None else self.uuid_out(value)
+
+
+def _same(value: T) -> T:
+    return value
+
+
+@attrs.frozen
+class _Compiled:
+    sql: str
+    order: tuple[str, ...] | None  # parameter names in position order, for qmark drivers
+    fixed: Mapping[str, Any]
+    pick: Callable[[Mapping[str, Any]], Any] = attrs.field(init=False)
+
+    @pick.default
+    def _picker(self) -> Callable[[Mapping[str, Any]], Any]:
+        if self.order is None:
+            return _same
+        if not self.order:
+            return lambda params: ()
+        if len(self.order) == 1:
+            (name,) = self.order
+            return lambda params: (params[name],)
+        return itemgetter(*self.order)
+
+    def arguments(self, params: Mapping[str, Any]) -> Any:
+        if self.fixed:
+            params = {**self.fixed, **params}
+        return self.pick(params)
+
+
+class Statements:
+    """Compiled statements by shape, run on the DBAPI cursor of a SQLAlchemy connection."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._dialect = engine.dialect
+        self._compiled: dict[Hashable, _Compiled] = {}
+
+    def _prepare(self, key: Hashable, build: Callable[[], Any]) -> _Compiled:
+        found = self._compiled.get(key)
+        if found is None:
+            compiled = build().compile(dialect=self._dialect)
+            order = tuple(compiled.positiontup or ()) if self._dialect.positional else None
+            # Values SQLAlchemy bound itself (literals it turned into parameters).
+            fixed = {k: v for k, v in compiled.params.items() if v is not None}
+            found = self._compiled[key] = _Compiled(compiled.string, order, fixed)
+        return found
+
+    def rows(
+        self,
+        db: Connection,
+        key: Hashable,
+        build: Callable[[], Any],
+        params: Mapping[str, Any],
+    ) -> list[Sequence[Any]]:
+        """Run a query and return its rows as tuples of driver values."""
+        statement = self._prepare(key, build)
+        cursor = db.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+        try:
+            cursor.execute(statement.sql, statement.arguments(params))
+            return list(cursor.fetchall())
+        finally:
+            cursor.close()
+
+    def execute_many(
+        self,
+        db: Connection,
+        key: Hashable,
+        build: Callable[[], Any],
+        params: Iterable[Mapping[str, Any]],
+    ) -> None:
+        """Run one statement for many parameter sets (bulk insert)."""
+        statement = self._prepare(key, build)
+        cursor = db.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+        try:
+            cursor.executemany(statement.sql, [statement.arguments(p) for p in params])
+        finally:
+            cursor.close()
+
+
+def padded(values: Sequence[T]) -> list[T]:
+    """``values`` repeated at the end up to a power of two, so IN lists come in few shapes."""
+    size = 1
+    while size < len(values):
+        size *= 2
+    return [*values, *([values[-1]] * (size - len(values)))] if values else []
+
+
+def restore(entity_type: type[T]) -> Callable[..., T]:
+    """A constructor that sets stored fields without re-running converters and validators.
+
+    Rows crmcore reads back were validated when they were written; checking
+    them again on every read would cost more than the query.  Arguments come
+    in the order of ``attrs.fields(entity_type)``.  The constructor is
+    generated with one assignment per field, as attrs generates ``__init__``,
+    because a loop over the fields costs more than the query on a page of rows.
+    """
+    names = [field.name for field in attrs.fields(entity_type)]  # type: ignore[arg-type]
+    arguments = ", ".join(f"v{i}" for i in range(len(names)))
+    assignments = "".join(f"    setter(entity, {name!r}, v{i})\n" for i, name in enumerate(names))
+    source = f"def build({arguments}):\n    entity = new(cls)\n{assignments}    return entity\n"
+    namespace: dict[str, Any] = {
+        "new": object.__new__,
+        "cls": entity_type,
+        "setter": object.__setattr__,
+    }
+    exec(compile(source, f"<restore {entity_type.__name__}>", "exec"), namespace)
+    return namespace["build"]  # type: ignore[no-any-return]
