@@ -214,7 +214,8 @@ class RawDB:
         def differ(where: str, a: dict[str, Any], b: dict[str, Any], skip: set[str]) -> None:
             for column in sorted(set(a) | set(b)):
                 if column not in skip and a.get(column) != b.get(column):
-                    problems.append(f"{where}.{column}: {a.get(column)!r} != {b.get(column)!r}")
+                    left, right = (repr(x.get(column))[:60] for x in (a, b))
+                    problems.append(f"{where}.{column}: {left} != {right}")
 
         for number in numbers:
             found = []
@@ -233,7 +234,8 @@ class RawDB:
                 )
                 if len(timeline) != 1 or len(history) != 1:
                     problems.append(
-                        f"{prefix}-{number:08d}: {len(timeline)} timeline, {len(history)} history rows"
+                        f"{prefix}-{number:08d}: "
+                        f"{len(timeline)} timeline and {len(history)} history rows"
                     )
                     break
                 if timeline[0]["source_id"] != event["id"]:

@@ -627,9 +627,7 @@ def _main(args: argparse.Namespace, launcher: Launcher) -> int:
         tables.append((title, metrics))
         print_table(title, metrics)
         for problem in info.get("import_mismatches", [])[:10]:
-            print(
-                f"warning: {backend} import: the baseline and crmcore wrote different rows: {problem}"
-            )
+            print(f"warning: {backend} import: baseline and crmcore rows differ: {problem}")
         for check in ("timeline", "caller_id", "client_search"):
             if info.get(f"{check}_mismatches"):
                 print(

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import enum
-from datetime import datetime
 from uuid import UUID
 
 import attrs
 
 from crmcore.domain import _checks as check
-from crmcore.domain.ids import new_id
 from crmcore.domain.phones import Phone
+from crmcore.domain.records import Record
 
 __all__ = [
     "Address",
@@ -92,7 +91,7 @@ class Address:
 
 
 @attrs.define(kw_only=True)
-class Client:
+class Client(Record):
     """A client: an existing customer, a prospect, a partner or a supplier.
 
     ``code`` is the business code people see (unique); ``id`` is the storage id.
@@ -125,14 +124,6 @@ class Client:
     external_id: str | None = attrs.field(
         default=None, validator=check.text(optional=True, max_length=200)
     )
-    id: UUID = attrs.field(factory=new_id, validator=check.uuid())
-    version: int = attrs.field(default=0, validator=check.positive_version)
-    created_at: datetime | None = attrs.field(
-        default=None, converter=check.to_utc, validator=check.aware_datetime(optional=True)
-    )
-    updated_at: datetime | None = attrs.field(
-        default=None, converter=check.to_utc, validator=check.aware_datetime(optional=True)
-    )
 
     @property
     def name_key(self) -> str:
@@ -148,7 +139,7 @@ class Client:
 
 
 @attrs.define(kw_only=True)
-class ContactPerson:
+class ContactPerson(Record):
     """A person at a client: name, position, phones (with PBX extensions), e-mail."""
 
     client_id: UUID = attrs.field(validator=check.uuid())
@@ -166,14 +157,6 @@ class ContactPerson:
     archived: bool = attrs.field(default=False, validator=check.of_type(bool))
     external_id: str | None = attrs.field(
         default=None, validator=check.text(optional=True, max_length=200)
-    )
-    id: UUID = attrs.field(factory=new_id, validator=check.uuid())
-    version: int = attrs.field(default=0, validator=check.positive_version)
-    created_at: datetime | None = attrs.field(
-        default=None, converter=check.to_utc, validator=check.aware_datetime(optional=True)
-    )
-    updated_at: datetime | None = attrs.field(
-        default=None, converter=check.to_utc, validator=check.aware_datetime(optional=True)
     )
 
     @property

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-from uuid import UUID
-
 import attrs
 
 from crmcore.domain import _checks as check
-from crmcore.domain.ids import new_id
 from crmcore.domain.phones import Phone
+from crmcore.domain.records import Record
 from crmcore.errors import ValidationError
 
 __all__ = ["Employee"]
@@ -20,7 +17,7 @@ def _extension(value: object) -> object:
 
 
 @attrs.define(kw_only=True)
-class Employee:
+class Employee(Record):
     """An employee with a business code, contact data and an IANA time zone.
 
     "Today", overdue and reminders are judged in ``time_zone``.
@@ -45,14 +42,6 @@ class Employee:
     archived: bool = attrs.field(default=False, validator=check.of_type(bool))
     external_id: str | None = attrs.field(
         default=None, validator=check.text(optional=True, max_length=200)
-    )
-    id: UUID = attrs.field(factory=new_id, validator=check.uuid())
-    version: int = attrs.field(default=0, validator=check.positive_version)
-    created_at: datetime | None = attrs.field(
-        default=None, converter=check.to_utc, validator=check.aware_datetime(optional=True)
-    )
-    updated_at: datetime | None = attrs.field(
-        default=None, converter=check.to_utc, validator=check.aware_datetime(optional=True)
     )
 
     @extension.validator

@@ -9,7 +9,7 @@ from uuid import UUID
 import attrs
 
 from crmcore.domain import _checks as check
-from crmcore.domain.ids import new_id
+from crmcore.domain.records import Record
 
 __all__ = ["SYSTEM_EVENT_TYPES", "Direction", "Event", "EventCategory", "EventType"]
 
@@ -43,7 +43,7 @@ def _to_direction(value: object) -> object:
 
 
 @attrs.define(kw_only=True)
-class EventType:
+class EventType(Record):
     """A kind of contact, e.g. ``ВхЗ`` "Входящий звонок" (incoming call).
 
     System types ship with crmcore and cannot be changed or archived; users and
@@ -64,14 +64,6 @@ class EventType:
     )
     system: bool = attrs.field(default=False, validator=check.of_type(bool))
     archived: bool = attrs.field(default=False, validator=check.of_type(bool))
-    id: UUID = attrs.field(factory=new_id, validator=check.uuid())
-    version: int = attrs.field(default=0, validator=check.positive_version)
-    created_at: datetime | None = attrs.field(
-        default=None, converter=check.to_utc, validator=check.aware_datetime(optional=True)
-    )
-    updated_at: datetime | None = attrs.field(
-        default=None, converter=check.to_utc, validator=check.aware_datetime(optional=True)
-    )
 
 
 def _system(code: str, name: str, category: EventCategory, direction: Direction) -> EventType:
@@ -94,7 +86,7 @@ SYSTEM_EVENT_TYPES: tuple[EventType, ...] = (
 
 
 @attrs.define(kw_only=True)
-class Event:
+class Event(Record):
     """One contact with a client: who, with whom, when, how, and what was said."""
 
     type_code: str = attrs.field(validator=check.text(max_length=32))
@@ -113,11 +105,3 @@ class Event:
         default=None, validator=check.text(optional=True, max_length=200)
     )
     archived: bool = attrs.field(default=False, validator=check.of_type(bool))
-    id: UUID = attrs.field(factory=new_id, validator=check.uuid())
-    version: int = attrs.field(default=0, validator=check.positive_version)
-    created_at: datetime | None = attrs.field(
-        default=None, converter=check.to_utc, validator=check.aware_datetime(optional=True)
-    )
-    updated_at: datetime | None = attrs.field(
-        default=None, converter=check.to_utc, validator=check.aware_datetime(optional=True)
-    )

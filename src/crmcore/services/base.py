@@ -18,7 +18,7 @@ from crmcore.domain.history import diff
 from crmcore.errors import CRMError, PermissionDenied, PluginError, StaleObject, ValidationError
 from crmcore.ports import Storage, UnitOfWork
 
-__all__ = ["Context", "Runtime", "Service", "build", "entity_id", "unit_of_work"]
+__all__ = ["Context", "Runtime", "Service", "build", "unit_of_work"]
 
 
 class Versioned(AttrsInstance, Protocol):
@@ -215,14 +215,6 @@ class Service:
             action=ChangeAction.RESTORE,
             authorize_as="restore",
         )
-
-
-def entity_id(value: object) -> UUID | None:
-    """The storage id of an entity or an id; None for None."""
-    if value is None or isinstance(value, UUID):
-        return value
-    found = getattr(value, "id", None)
-    return found if isinstance(found, UUID) else None
 
 
 def build(entity_type: type[T], **fields: Any) -> T:

@@ -164,22 +164,25 @@ def padded(values: Sequence[T]) -> list[T]:
 
 
 def restore(entity_type: type[T]) -> Callable[..., T]:
-    """A constructor that sets stored fields without re-running converters and validators.
+    """A constructor, by keyword, that sets stored fields without re-running validators.
 
     Rows crmcore reads back were validated when they were written; checking
-    them again on every read would cost more than the query.  Arguments come
-    in the order of ``attrs.fields(entity_type)``.  The constructor is
-    generated with one assignment per field, as attrs generates ``__init__``,
-    because a loop over the fields costs more than the query on a page of rows.
+    them again on every read would cost more than the query.  Every field
+    must be given.  The constructor is generated with one assignment per
+    field, as attrs generates ``__init__``, because a loop over the fields
+    costs more than the query on a page of rows.
     """
     names = [field.name for field in attrs.fields(entity_type)]  # type: ignore[arg-type]
-    arguments = ", ".join(f"v{i}" for i in range(len(names)))
-    assignments = "".join(f"    setter(entity, {name!r}, v{i})\n" for i, name in enumerate(names))
-    source = f"def build({arguments}):\n    entity = new(cls)\n{assignments}    return entity\n"
+    # The helpers' names start with "__" so no field name can shadow them.
+    assignments = "".join(f"    __set(__entity, {name!r}, {name})\n" for name in names)
+    source = (
+        f"def build(*, {', '.join(names)}):\n"
+        f"    __entity = __new(__cls)\n{assignments}    return __entity\n"
+    )
     namespace: dict[str, Any] = {
-        "new": object.__new__,
-        "cls": entity_type,
-        "setter": object.__setattr__,
+        "__new": object.__new__,
+        "__cls": entity_type,
+        "__set": object.__setattr__,
     }
     exec(compile(source, f"<restore {entity_type.__name__}>", "exec"), namespace)
     return namespace["build"]  # type: ignore[no-any-return]

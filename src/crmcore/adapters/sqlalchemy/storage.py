@@ -312,7 +312,7 @@ def _phones_json(phones: Sequence[Phone]) -> list[list[str | None]]:
 
 
 def _phones(value: list[list[str | None]]) -> tuple[Phone, ...]:
-    return tuple(_make_phone(e164, extension) for e164, extension in value)
+    return tuple(_make_phone(e164=e164, extension=extension) for e164, extension in value)
 
 
 def _client_values(client: Client) -> dict[str, Any]:
@@ -346,7 +346,6 @@ def _client_values(client: Client) -> dict[str, Any]:
 class _Clients(_Repository):
     def _columns(self) -> list[Any]:
         c = self.t.clients.c
-        # In the order of Client's fields, for _decode.
         return [
             c.code, c.name, c.kind, c.tax_code, c.responsible_id, c.addresses, c.phones,
             c.emails, c.notes, c.tags, c.archived, c.merged_into, c.external_id, c.id,
@@ -357,23 +356,23 @@ class _Clients(_Repository):
         codec = self.codec
         json_out = codec.json_out
         return _make_client(
-            row[0],
-            row[1],
-            ClientKind(row[2]),
-            row[3],
-            codec.uuid_or_none_out(row[4]),
-            tuple(Address(**a) for a in json_out(row[5])),
-            _phones(json_out(row[6])),
-            tuple(json_out(row[7])),
-            row[8],
-            tuple(json_out(row[9])),
-            bool(row[10]),
-            codec.uuid_or_none_out(row[11]),
-            row[12],
-            codec.uuid_out(row[13]),
-            row[14],
-            codec.moment_out(row[15]),
-            codec.moment_out(row[16]),
+            code=row[0],
+            name=row[1],
+            kind=ClientKind(row[2]),
+            tax_code=row[3],
+            responsible_id=codec.uuid_or_none_out(row[4]),
+            addresses=tuple(Address(**a) for a in json_out(row[5])),
+            phones=_phones(json_out(row[6])),
+            emails=tuple(json_out(row[7])),
+            notes=row[8],
+            tags=tuple(json_out(row[9])),
+            archived=bool(row[10]),
+            merged_into=codec.uuid_or_none_out(row[11]),
+            external_id=row[12],
+            id=codec.uuid_out(row[13]),
+            version=row[14],
+            created_at=codec.moment_out(row[15]),
+            updated_at=codec.moment_out(row[16]),
         )
 
     def add(self, client: Client) -> None:
@@ -553,7 +552,7 @@ class _Clients(_Repository):
             PhoneOwner(
                 uuid_out(client_id),
                 None if contact_id is None else uuid_out(contact_id),
-                _make_phone(number, ext),
+                _make_phone(e164=number, extension=ext),
             )
             for client_id, contact_id, number, ext in rows
         ]
@@ -631,18 +630,18 @@ class _Contacts(_Repository):
     def _decode(self, row: Sequence[Any]) -> ContactPerson:
         codec = self.codec
         return _make_contact(
-            codec.uuid_out(row[0]),
-            row[1],
-            row[2],
-            _phones(codec.json_out(row[3])),
-            row[4],
-            row[5],
-            bool(row[6]),
-            row[7],
-            codec.uuid_out(row[8]),
-            row[9],
-            codec.moment_out(row[10]),
-            codec.moment_out(row[11]),
+            client_id=codec.uuid_out(row[0]),
+            name=row[1],
+            position=row[2],
+            phones=_phones(codec.json_out(row[3])),
+            email=row[4],
+            notes=row[5],
+            archived=bool(row[6]),
+            external_id=row[7],
+            id=codec.uuid_out(row[8]),
+            version=row[9],
+            created_at=codec.moment_out(row[10]),
+            updated_at=codec.moment_out(row[11]),
         )
 
     def add(self, contact: ContactPerson) -> None:
@@ -728,17 +727,22 @@ class _Employees(_Repository):
         codec = self.codec
         return [
             _make_employee(
-                row[0],
-                row[1],
-                row[2],
-                None if row[3] is None and row[4] is None else _make_phone(row[3], row[4]),
-                *row[5:9],
-                bool(row[9]),
-                row[10],
-                codec.uuid_out(row[11]),
-                row[12],
-                codec.moment_out(row[13]),
-                codec.moment_out(row[14]),
+                code=row[0],
+                name=row[1],
+                email=row[2],
+                phone=None
+                if row[3] is None and row[4] is None
+                else _make_phone(e164=row[3], extension=row[4]),
+                extension=row[5],
+                department=row[6],
+                position=row[7],
+                time_zone=row[8],
+                archived=bool(row[9]),
+                external_id=row[10],
+                id=codec.uuid_out(row[11]),
+                version=row[12],
+                created_at=codec.moment_out(row[13]),
+                updated_at=codec.moment_out(row[14]),
             )
             for row in self._rows(("employees", key), build, **params)
         ]
@@ -813,16 +817,16 @@ class _EventTypes(_Repository):
         codec = self.codec
         return [
             _make_event_type(
-                row[0],
-                row[1],
-                EventCategory(row[2]),
-                Direction(row[3]),
-                bool(row[4]),
-                bool(row[5]),
-                codec.uuid_out(row[6]),
-                row[7],
-                codec.moment_out(row[8]),
-                codec.moment_out(row[9]),
+                code=row[0],
+                name=row[1],
+                category=EventCategory(row[2]),
+                direction=Direction(row[3]),
+                system=bool(row[4]),
+                archived=bool(row[5]),
+                id=codec.uuid_out(row[6]),
+                version=row[7],
+                created_at=codec.moment_out(row[8]),
+                updated_at=codec.moment_out(row[9]),
             )
             for row in self._rows(("event types", key), build, **params)
         ]
@@ -909,22 +913,22 @@ class _Events(_Repository):
         )
         return [
             _make_event(
-                row[0],
-                codec.moment_out(row[1]),
-                row[2],
-                uuid_or_none(row[3]),
-                uuid_or_none(row[4]),
-                uuid_or_none(row[5]),
-                row[6],
-                None if row[7] is None else timedelta(microseconds=row[7]),
-                row[8],
-                row[9],
-                row[10],
-                bool(row[11]),
-                codec.uuid_out(row[12]),
-                row[13],
-                codec.moment_out(row[14]),
-                codec.moment_out(row[15]),
+                type_code=row[0],
+                occurred_at=codec.moment_out(row[1]),
+                subject=row[2],
+                client_id=uuid_or_none(row[3]),
+                contact_id=uuid_or_none(row[4]),
+                employee_id=uuid_or_none(row[5]),
+                project_ref=row[6],
+                duration=None if row[7] is None else timedelta(microseconds=row[7]),
+                details=row[8],
+                outcome=row[9],
+                external_ref=row[10],
+                archived=bool(row[11]),
+                id=codec.uuid_out(row[12]),
+                version=row[13],
+                created_at=codec.moment_out(row[14]),
+                updated_at=codec.moment_out(row[15]),
             )
             for row in rows
         ]
@@ -1095,16 +1099,16 @@ class _Timeline(_Repository):
         moment_out = codec.moment_out
         return [
             _make_entry(
-                client_id,
-                moment_out(row[1]),
-                row[2],
-                uuid_out(row[3]),
-                row[4],
-                row[5],
-                row[6],
-                uuid_or_none(row[7]),
-                uuid_or_none(row[8]),
-                uuid_out(row[9]),
+                client_id=client_id,
+                occurred_at=moment_out(row[1]),
+                kind=row[2],
+                source_id=uuid_out(row[3]),
+                title=row[4],
+                type_code=row[5],
+                summary=row[6],
+                employee_id=uuid_or_none(row[7]),
+                contact_id=uuid_or_none(row[8]),
+                id=uuid_out(row[9]),
             )
             for row in rows
         ]
@@ -1167,13 +1171,16 @@ class _History(_Repository):
         )
         return [
             _make_change(
-                row[0],
-                codec.uuid_out(row[1]),
-                ChangeAction(row[2]),
-                codec.moment_out(row[3]),
-                codec.uuid_or_none_out(row[4]),
-                *row[5:9],
-                codec.uuid_out(row[9]),
+                entity_kind=row[0],
+                entity_id=codec.uuid_out(row[1]),
+                action=ChangeAction(row[2]),
+                at=codec.moment_out(row[3]),
+                actor_id=codec.uuid_or_none_out(row[4]),
+                actor_name=row[5],
+                field=row[6],
+                old=row[7],
+                new=row[8],
+                id=codec.uuid_out(row[9]),
             )
             for row in rows
         ]
