@@ -284,12 +284,13 @@ class EventService(Service):
             at = self._now()
             resolver = _ImportResolver(self, uow, at)
             created = skipped = 0
-            seen_refs: set[str] = set()
             numbered = enumerate(rows)
             while batch := list(islice(numbered, batch_size)):
                 events = resolver.events(batch)
                 refs = {e.external_ref for e in events if e.external_ref is not None}
-                taken = uow.events.existing_external_refs(refs) | (refs & seen_refs)
+                # Earlier batches are stored in this same transaction, so the
+                # query sees them: memory stays bounded by one batch.
+                taken = uow.events.existing_external_refs(refs)
                 fresh = []
                 for event in events:
                     ref = event.external_ref
@@ -298,7 +299,6 @@ class EventService(Service):
                         continue
                     if ref is not None:
                         taken.add(ref)
-                        seen_refs.add(ref)
                     fresh.append(event)
                 self._store_many(uow, fresh, at)
                 created += len(fresh)

@@ -605,6 +605,8 @@ class StorageConformance:
         assert (report.created, report.skipped) == (25, 0)
         again = crm.events.import_many([*rows[:10], {**rows[0], "external_ref": "pbx:new"}])
         assert (again.created, again.skipped) == (1, 10)
+        repeated = [{**rows[0], "external_ref": "pbx:twice"}] * 3
+        assert crm.events.import_many(repeated, batch_size=1) == crmcore.ImportReport(1, 2)
         titles = [e.title for e in crm.timeline("1", limit=100)]
         assert titles[0] == "Дзвінок 23"
         assert len(titles) == 12
