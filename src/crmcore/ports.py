@@ -69,7 +69,8 @@ class ClientRepository(Protocol):
 
     def find_phone_owners(self, e164: str | None, extension: str | None) -> list[PhoneOwner]:
         """Phones of clients and their contacts whose E.164 equals ``e164`` or whose
-        extension equals ``extension`` (either may be None: it then matches nothing)."""
+        extension equals ``extension`` (either may be None: it then matches nothing),
+        each once, with the client and contact person it belongs to."""
 
     def reassign(self, source_id: UUID, target_id: UUID) -> dict[str, list[UUID]]:
         """Move contacts, events and timeline entries from one client to another,

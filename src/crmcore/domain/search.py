@@ -78,9 +78,13 @@ class ClientSearch:
 class PhoneOwner:
     """A stored phone and whom it belongs to (a client, or a contact person of one)."""
 
-    client_id: UUID
-    contact_id: UUID | None
+    client: Client
+    contact: ContactPerson | None
     phone: Phone
+
+    @property
+    def client_id(self) -> UUID:
+        return self.client.id
 
 
 @attrs.frozen

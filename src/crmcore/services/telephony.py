@@ -14,21 +14,12 @@ def phone_candidates(
     uow: UnitOfWork, phone: Phone
 ) -> list[tuple[int, Client, ContactPerson | None, Phone]]:
     """Who a phone may belong to, by caller-ID rank, archived clients and contacts left out."""
-    ranked = rank_phone_owners(phone, uow.clients.find_phone_owners(phone.e164, phone.extension))
-    clients = uow.clients.get_many({owner.client_id for _, owner in ranked})
-    contacts = uow.contacts.get_many(
-        {owner.contact_id for _, owner in ranked if owner.contact_id is not None}
-    )
-    candidates = []
-    for rank, owner in ranked:
-        client = clients.get(owner.client_id)
-        contact = None if owner.contact_id is None else contacts.get(owner.contact_id)
-        if client is None or client.archived:
-            continue
-        if owner.contact_id is not None and (contact is None or contact.archived):
-            continue
-        candidates.append((rank, client, contact, owner.phone))
-    return candidates
+    owners = uow.clients.find_phone_owners(phone.e164, phone.extension)
+    return [
+        (rank, owner.client, owner.contact, owner.phone)
+        for rank, owner in rank_phone_owners(phone, owners)
+        if not owner.client.archived and not (owner.contact and owner.contact.archived)
+    ]
 
 
 class TelephonyService(Service):

@@ -191,14 +191,15 @@ class _Clients(_Repository):
                 extension is not None and phone.extension == extension
             )
 
+        clients = self._rows()
         owners = [
-            PhoneOwner(client.id, None, phone)
-            for client in self._rows().values()
+            PhoneOwner(_out(client), None, phone)
+            for client in clients.values()
             for phone in client.phones
             if wanted(phone)
         ]
         owners += [
-            PhoneOwner(contact.client_id, contact.id, phone)
+            PhoneOwner(_out(clients[contact.client_id]), _out(contact), phone)
             for contact in self._uow.table("contacts").values()
             for phone in contact.phones
             if wanted(phone)

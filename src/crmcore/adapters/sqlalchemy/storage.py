@@ -20,7 +20,6 @@ from sqlalchemy import (
     Connection,
     Engine,
     Table,
-    and_,
     bindparam,
     create_engine,
     delete,
@@ -29,6 +28,8 @@ from sqlalchemy import (
     insert,
     or_,
     select,
+    tuple_,
+    union_all,
     update,
 )
 from sqlalchemy.engine import make_url
@@ -538,24 +539,50 @@ class _Clients(_Repository):
         return [self._decode(row) for row in rows]
 
     def find_phone_owners(self, e164: str | None, extension: str | None) -> list[PhoneOwner]:
-        p = self.t.phones.c
-        rows = self._rows(
-            ("phone owners",),
-            lambda: select(p.client_id, p.contact_id, p.e164, p.extension).where(
-                or_(p.e164 == bindparam("e164"), p.extension == bindparam("extension"))
-            ),
-            e164=e164,
-            extension=extension,
-        )
-        uuid_out = self.codec.uuid_out
-        return [
-            PhoneOwner(
-                uuid_out(client_id),
-                None if contact_id is None else uuid_out(contact_id),
-                _make_phone(e164=number, extension=ext),
+        if e164 is None and extension is None:
+            return []
+        t = self.t
+        p = t.phones.c
+        contacts = _Contacts(self._uow, t)
+        client_width = len(self._columns())
+
+        def owners(condition: Any) -> Any:
+            joined = t.phones.join(t.clients, t.clients.c.id == p.client_id).outerjoin(
+                t.contacts, t.contacts.c.id == p.contact_id
             )
-            for client_id, contact_id, number, ext in rows
-        ]
+            return (
+                select(*self._columns(), *contacts._columns(), p.e164, p.extension)
+                .select_from(joined)
+                .where(condition)
+            )
+
+        def build() -> Any:
+            # One indexed lookup per part asked for: with statistics, planners
+            # scan the table for "e164 = ? OR extension = ?", since most
+            # phones have no extension.
+            if extension is None:
+                return owners(p.e164 == bindparam("e164"))
+            by_extension = owners(p.extension == bindparam("extension"))
+            if e164 is None:
+                return by_extension
+            return union_all(
+                owners(p.e164 == bindparam("e164")),
+                by_extension.where(or_(p.e164.is_(None), p.e164 != bindparam("e164_again"))),
+            )
+
+        params = {"e164": e164, "e164_again": e164, "extension": extension}
+        rows = self._rows(("phone owners", e164 is None, extension is None), build, **params)
+        found = []
+        for row in rows:
+            contact_row = row[client_width:-2]
+            found.append(
+                PhoneOwner(
+                    self._decode(row[:client_width]),
+                    None if contact_row[0] is None else contacts._decode(contact_row),
+                    _make_phone(e164=row[-2], extension=row[-1]),
+                )
+            )
+        return found
 
     def reassign(self, source_id: UUID, target_id: UUID) -> dict[str, list[UUID]]:
         t = self.t
@@ -1053,14 +1080,10 @@ class _Timeline(_Repository):
             if where.until is not None:
                 conditions.append(c.occurred_at < bindparam("until"))
             if before is not None:
+                # A row value, so the index range starts right at the cursor.
                 conditions.append(
-                    or_(
-                        c.occurred_at < bindparam("before_at"),
-                        and_(
-                            c.occurred_at == bindparam("before_at_tie"),
-                            c.id < bindparam("before_id"),
-                        ),
-                    )
+                    tuple_(c.occurred_at, c.id)
+                    < tuple_(bindparam("before_at"), bindparam("before_id"))
                 )
             return (
                 select(
@@ -1091,7 +1114,7 @@ class _Timeline(_Repository):
         if where.until is not None:
             params["until"] = codec.moment_in(where.until)
         if before is not None:
-            params["before_at"] = params["before_at_tie"] = codec.moment_in(before[0])
+            params["before_at"] = codec.moment_in(before[0])
             params["before_id"] = codec.uuid_in(before[1])
         rows = self._rows(("timeline page", shape), build, **params)
         uuid_out = codec.uuid_out
