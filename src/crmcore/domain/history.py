@@ -12,7 +12,6 @@ from uuid import UUID
 
 import attrs
 
-from crmcore.domain import _checks as check
 from crmcore.domain.ids import new_id
 
 __all__ = ["Actor", "Change", "ChangeAction", "diff", "encode_value"]
@@ -55,7 +54,7 @@ class Change:
     entity_kind: str
     entity_id: UUID
     action: ChangeAction
-    at: datetime = attrs.field(converter=check.to_utc, validator=check.aware_datetime())
+    at: datetime  # tz-aware: services stamp changes from the validated clock
     actor_id: UUID | None = None
     actor_name: str = "system"
     field: str | None = None

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager
 from contextvars import ContextVar
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, Protocol, TypeVar
 from uuid import UUID
 
@@ -92,7 +92,7 @@ class Service:
         now = self._context.runtime.clock()
         if now.tzinfo is None or now.utcoffset() is None:
             raise PluginError("the clock returned a naive datetime; it must be timezone-aware")
-        return now
+        return now.astimezone(UTC)
 
     def _unit_of_work(self) -> AbstractContextManager[UnitOfWork]:
         return unit_of_work(self._context.runtime)

@@ -304,6 +304,7 @@ def _in_params(name: str, values: Sequence[Any]) -> dict[str, Any]:
 # --- clients -------------------------------------------------------------------
 
 _make_client = restore(Client)
+_CLIENT_WIDTH = len(attrs.fields(Client))  # the columns _Clients._columns selects
 _make_contact = restore(ContactPerson)
 _make_phone = restore(Phone)
 
@@ -544,7 +545,7 @@ class _Clients(_Repository):
         t = self.t
         p = t.phones.c
         contacts = _Contacts(self._uow, t)
-        client_width = len(self._columns())
+        client_width = _CLIENT_WIDTH
 
         def owners(condition: Any) -> Any:
             joined = t.phones.join(t.clients, t.clients.c.id == p.client_id).outerjoin(
