@@ -88,6 +88,7 @@ class EventTypeService(Service):
     def ensure_registered(self, registered: Sequence[EventType]) -> None:
         """Store the types plugins registered that the database does not have yet."""
         with self._unit_of_work() as uow:
+            stored = {t.code for t in uow.event_types.list(include_archived=True)}
             for event_type in registered:
-                if uow.event_types.get(event_type.code) is None:
+                if event_type.code not in stored:
                     self._add(uow, uow.event_types, event_type)
