@@ -10,6 +10,7 @@ the same database).
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -800,6 +801,28 @@ class StorageConformance:
             crm.clients.create(code="new-2", name="Новий 2")
             crm.events.log("new-2", type="ВхЗ")
         assert len(crm.timeline("new-2")) == 1
+
+    def test_threads_sharing_one_crm_neither_fail_nor_lose_events(
+        self, crm: CRM, seed: dict[str, Any]
+    ) -> None:
+        errors: list[BaseException] = []
+
+        def work(thread: int) -> None:
+            try:
+                for i in range(15):
+                    crm.events.log(seed["pdv"], type="ВхЗ", subject=f"{thread}-{i}")
+                    crm.timeline(seed["pdv"], limit=5)
+                    crm.telephony.identify("2007")
+            except BaseException as error:
+                errors.append(error)
+
+        threads = [threading.Thread(target=work, args=(n,)) for n in range(4)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert errors == []
+        assert len(crm.timeline(seed["pdv"], limit=100)) == 60
 
     def test_clients_created_by_an_actor_record_who_did_it(
         self, crm: CRM, seed: dict[str, Any]

@@ -84,8 +84,11 @@ def _sqlite_pragmas(dbapi_connection: Any, _: Any) -> None:
 
 
 def _sqlite_begin(connection: Connection) -> None:
-    # Straight to the driver: this runs at the start of every unit of work.
-    connection.connection.dbapi_connection.execute("BEGIN")  # type: ignore[union-attr]
+    # IMMEDIATE takes the write lock at the start, so concurrent units of work
+    # wait for each other (busy_timeout) instead of failing with "database is
+    # locked" when a reader later wants to write.  Straight to the driver:
+    # this runs at the start of every unit of work.
+    connection.connection.dbapi_connection.execute("BEGIN IMMEDIATE")  # type: ignore[union-attr]
 
 
 class SQLAlchemyStorage:
