@@ -18,19 +18,32 @@ from typing import Any, TypeVar
 from uuid import UUID
 
 import attrs
-from sqlalchemy import Connection, Engine
+from sqlalchemy import Connection, Engine, Table, insert
 
 __all__ = ["Codec", "Statements", "restore"]
 
 T = TypeVar("T")
 
 
-def _sqlite_moment(value: datetime) -> str:
-    # Fixed width, microseconds always written, as SQLAlchemy's SQLite DateTime
-    # writes it, so text order is time order.
-    if value.tzinfo is not UTC:
-        value = value.astimezone(UTC)
-    return value.replace(tzinfo=None).isoformat(" ", "microseconds")
+class _SqliteMoments:
+    """Aware datetimes as SQLite text: fixed width, microseconds always written,
+    as SQLAlchemy's SQLite DateTime writes them, so text order is time order.
+
+    The last value is remembered: a bulk import stamps every row's
+    ``created_at``, ``updated_at`` and history moment with the same one.
+    """
+
+    def __init__(self) -> None:
+        self._last: tuple[datetime | None, str] = (None, "")
+
+    def __call__(self, value: datetime) -> str:
+        last = self._last  # one read: the pair stays consistent across threads
+        if last[0] is value:
+            return last[1]
+        utc = value if value.tzinfo is UTC else value.astimezone(UTC)
+        text = utc.replace(tzinfo=None).isoformat(" ", "microseconds")
+        self._last = (value, text)
+        return text
 
 
 @lru_cache(maxsize=65536)
@@ -51,7 +64,7 @@ class Codec:
         self.integrity_error: type[Exception] = engine.dialect.loaded_dbapi.IntegrityError
         if self.sqlite:
             self.uuid_in: Callable[[UUID], Any] = lambda value: value.hex
-            self.moment_in: Callable[[datetime], Any] = _sqlite_moment
+            self.moment_in: Callable[[datetime], Any] = _SqliteMoments()
             self.json_in: Callable[[Any], Any] = _json_text
             self.uuid_out: Callable[[Any], UUID] = _uuid_from_hex
             self.moment_out: Callable[[Any], datetime] = lambda value: datetime.fromisoformat(
@@ -139,18 +152,19 @@ class Statements:
         finally:
             cursor.close()
 
-    def execute_many(
-        self,
-        db: Connection,
-        key: Hashable,
-        build: Callable[[], Any],
-        params: Iterable[Mapping[str, Any]],
-    ) -> None:
-        """Run one statement for many parameter sets (bulk insert)."""
-        statement = self._prepare(key, build)
+    def insert_many(self, db: Connection, table: Table, rows: Iterable[Sequence[Any]]) -> None:
+        """Insert rows given as tuples in the table's column order (bulk import)."""
+        statement = self._prepare(("insert", table.fullname), lambda: insert(table))
+        names = tuple(table.c.keys())
+        if statement.order is None:
+            batch: list[Any] = [dict(zip(names, row, strict=True)) for row in rows]
+        elif statement.order == names:
+            batch = list(rows)
+        else:  # pragma: no cover - SQLAlchemy binds an INSERT's columns in table order
+            batch = [statement.arguments(dict(zip(names, row, strict=True))) for row in rows]
         cursor = db.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
         try:
-            cursor.executemany(statement.sql, [statement.arguments(p) for p in params])
+            cursor.executemany(statement.sql, batch)
         finally:
             cursor.close()
 

@@ -894,27 +894,28 @@ _MICROSECOND = timedelta(microseconds=1)
 
 
 class _Events(_Repository):
-    def _values(self, event: Event) -> dict[str, Any]:
+    def _row(self, event: Event) -> tuple[Any, ...]:
+        """The event as a row of the events table, in column order."""
         codec = self.codec
         uuid_or_none = codec.uuid_or_none_in
-        return {
-            "id": codec.uuid_in(event.id),
-            "type_code": event.type_code,
-            "client_id": uuid_or_none(event.client_id),
-            "contact_id": uuid_or_none(event.contact_id),
-            "employee_id": uuid_or_none(event.employee_id),
-            "project_ref": event.project_ref,
-            "occurred_at": codec.moment_in(event.occurred_at),
-            "duration_us": None if event.duration is None else event.duration // _MICROSECOND,
-            "subject": event.subject,
-            "details": event.details,
-            "outcome": event.outcome,
-            "external_ref": event.external_ref,
-            "archived": event.archived,
-            "version": event.version,
-            "created_at": codec.moment_or_none_in(event.created_at),
-            "updated_at": codec.moment_or_none_in(event.updated_at),
-        }
+        return (
+            codec.uuid_in(event.id),
+            event.type_code,
+            uuid_or_none(event.client_id),
+            uuid_or_none(event.contact_id),
+            uuid_or_none(event.employee_id),
+            event.project_ref,
+            codec.moment_in(event.occurred_at),
+            None if event.duration is None else event.duration // _MICROSECOND,
+            event.subject,
+            event.details,
+            event.outcome,
+            event.external_ref,
+            event.archived,
+            event.version,
+            codec.moment_or_none_in(event.created_at),
+            codec.moment_or_none_in(event.updated_at),
+        )
 
     def _select(self, key: str, condition: Callable[[], Any], **params: Any) -> list[Event]:
         c = self.t.events.c
@@ -973,12 +974,7 @@ class _Events(_Repository):
         if not events:
             return
         try:
-            self.statements.execute_many(
-                self.db,
-                ("insert events",),
-                lambda: insert(self.t.events),
-                map(self._values, events),
-            )
+            self.statements.insert_many(self.db, self.t.events, map(self._row, events))
         except self.codec.integrity_error as error:
             raise DuplicateError("external_ref", str(error)) from None
 
@@ -1026,23 +1022,22 @@ class _Timeline(_Repository):
             return
         codec = self.codec
         uuid_or_none = codec.uuid_or_none_in
-        self.statements.execute_many(
+        self.statements.insert_many(
             self.db,
-            ("insert timeline",),
-            lambda: insert(self.t.timeline),
+            self.t.timeline,
             (
-                {
-                    "id": codec.uuid_in(e.id),
-                    "client_id": codec.uuid_in(e.client_id),
-                    "occurred_at": codec.moment_in(e.occurred_at),
-                    "kind": e.kind,
-                    "source_id": codec.uuid_in(e.source_id),
-                    "type_code": e.type_code,
-                    "title": e.title,
-                    "summary": e.summary,
-                    "employee_id": uuid_or_none(e.employee_id),
-                    "contact_id": uuid_or_none(e.contact_id),
-                }
+                (
+                    codec.uuid_in(e.id),
+                    codec.uuid_in(e.client_id),
+                    codec.moment_in(e.occurred_at),
+                    e.kind,
+                    codec.uuid_in(e.source_id),
+                    e.type_code,
+                    e.title,
+                    e.summary,
+                    uuid_or_none(e.employee_id),
+                    uuid_or_none(e.contact_id),
+                )
                 for e in entries
             ),
         )
@@ -1151,23 +1146,22 @@ class _History(_Repository):
         if not changes:
             return
         codec = self.codec
-        self.statements.execute_many(
+        self.statements.insert_many(
             self.db,
-            ("insert history",),
-            lambda: insert(self.t.history),
+            self.t.history,
             (
-                {
-                    "id": codec.uuid_in(c.id),
-                    "at": codec.moment_in(c.at),
-                    "actor_id": codec.uuid_or_none_in(c.actor_id),
-                    "actor_name": c.actor_name,
-                    "entity_kind": c.entity_kind,
-                    "entity_id": codec.uuid_in(c.entity_id),
-                    "action": c.action.value,
-                    "field": c.field,
-                    "old": c.old,
-                    "new": c.new,
-                }
+                (
+                    codec.uuid_in(c.id),
+                    codec.moment_in(c.at),
+                    codec.uuid_or_none_in(c.actor_id),
+                    c.actor_name,
+                    c.entity_kind,
+                    codec.uuid_in(c.entity_id),
+                    c.action.value,
+                    c.field,
+                    c.old,
+                    c.new,
+                )
                 for c in changes
             ),
         )
