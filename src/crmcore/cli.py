@@ -86,6 +86,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except CRMError as error:
         print(f"crmcore: {error}", file=sys.stderr)
         return 1
+    except BrokenPipeError:
+        # The reader went away (`crmcore demo | head`): not an error of ours.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
 
 
 if __name__ == "__main__":
