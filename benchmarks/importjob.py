@@ -60,11 +60,12 @@ def run(
     clients: int,
     seed: int,
     employee_code: str,
+    part: int = 0,
     batch_size: int = 5000,
     profile_path: str | None = None,
 ) -> dict[str, Any]:
     """Import ``events`` rows with crmcore (``which == "crmcore"``) or the bare driver."""
-    rows = workload.event_rows(events, clients, seed, ref_prefix=f"{which}-{target.backend}")
+    rows = workload.event_rows(events, clients, seed, ref_prefix=f"{which}-{target.backend}-{part}")
     profiler = cProfile.Profile() if profile_path else None
     if which == "crmcore":
         import crmcore
