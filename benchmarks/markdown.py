@@ -21,11 +21,17 @@ def _number(value: float, unit: str) -> str:
 
 def render(results: dict[str, Any]) -> str:
     meta = results.get("_meta", {})
-    sizes = meta.get("sizes", {})
-    lines = [
-        f"Sizes: {sizes.get('clients', '?'):,} clients, {sizes.get('phones', '?'):,} phones, "
-        f"{sizes.get('events', '?'):,} events; crmcore revision {meta.get('revision', '?')}, "
-        f"{meta.get('date', '?')}.",
+    # One run's results, or several runs merged under their backend names.
+    runs = {"": meta} if "sizes" in meta else meta
+    lines = []
+    for backend, run in runs.items():
+        sizes = run.get("sizes", {})
+        lines.append(
+            f"- {backend + ': ' if backend else ''}{sizes.get('clients', 0):,} clients, "
+            f"{sizes.get('phones', 0):,} phones, {sizes.get('events', 0):,} events; "
+            f"crmcore revision {run.get('revision', '?')}, {run.get('date', '?')}."
+        )
+    lines += [
         "",
         "| backend | metric | crmcore | raw driver | ratio | target | met |",
         "|---|---|---:|---:|---:|---|---|",
