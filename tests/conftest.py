@@ -23,7 +23,6 @@ BACKENDS = [
     if b.strip()
 ]
 POSTGRESQL_URL = os.environ.get("CRMCORE_TEST_POSTGRESQL")
-SHARED = Path(__file__).resolve().parents[2] / "shared"
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
