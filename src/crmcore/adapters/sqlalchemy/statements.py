@@ -10,6 +10,7 @@ datetimes as fixed-width UTC text, PostgreSQL gets native values.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from functools import lru_cache
@@ -23,6 +24,9 @@ from sqlalchemy import Connection, Engine, Table, insert
 __all__ = ["Codec", "Statements", "restore"]
 
 T = TypeVar("T")
+
+
+_NAMED_PARAMETER = re.compile(r"%\((\w+)\)s")
 
 
 class _SqliteMoments:
@@ -130,10 +134,18 @@ class Statements:
         found = self._compiled.get(key)
         if found is None:
             compiled = build().compile(dialect=self._dialect)
-            order = tuple(compiled.positiontup or ()) if self._dialect.positional else None
+            sql = compiled.string
+            order: tuple[str, ...] | None = None
+            if self._dialect.positional:
+                order = tuple(compiled.positiontup or ())
+            elif self._dialect.paramstyle == "pyformat":
+                # Positional %s instead of %(name)s: drivers then take plain tuples
+                # and skip matching names on every row of a bulk insert.
+                order = tuple(_NAMED_PARAMETER.findall(sql))
+                sql = _NAMED_PARAMETER.sub("%s", sql)
             # Values SQLAlchemy bound itself (literals it turned into parameters).
             fixed = {k: v for k, v in compiled.params.items() if v is not None}
-            found = self._compiled[key] = _Compiled(compiled.string, order, fixed)
+            found = self._compiled[key] = _Compiled(sql, order, fixed)
         return found
 
     def rows(
