@@ -76,7 +76,7 @@ class CRM:
             >>> crm.acting_as(iryna).actor.name
             'Петрова Ірина'
         """
-        with unit_of_work(self._runtime) as uow:
+        with unit_of_work(self._runtime, writes=False) as uow:
             found = find_employee(uow, employee, "employee")
         if found.archived:
             raise ValidationError("employee", f"{found.name!r} is archived")

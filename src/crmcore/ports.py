@@ -204,7 +204,9 @@ class Storage(Protocol):
     def url(self) -> str:
         """Where the data lives, for people (passwords hidden)."""
 
-    def unit_of_work(self) -> UnitOfWork: ...
+    def unit_of_work(self, *, writes: bool = True) -> UnitOfWork:
+        """A new unit of work; ``writes=False`` promises it only reads, so the
+        backend may skip write locks (and must still see committed data)."""
 
     def upgrade(self) -> None:
         """Bring the schema to the current revision (create it in a new database)."""

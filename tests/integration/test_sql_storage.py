@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -146,3 +147,34 @@ def test_bad_urls_raise_storage_errors(tmp_path: Path) -> None:
         crmcore.open("postgresql+psycopg://nobody@127.0.0.1:1/nothing")
     with pytest.raises(StorageError):
         crmcore.open(f"sqlite:///{tmp_path / 'missing-folder' / 'crm.sqlite'}")
+
+
+def test_reads_do_not_wait_for_a_unit_of_work_that_is_writing(
+    database: tuple[str, str | None],
+) -> None:
+    url, schema = database
+    with crmcore.open(url, schema=schema) as crm:
+        crm.clients.create(code="1", name="ПДВ", phones=["0442067222"])
+        writing, release, written = threading.Event(), threading.Event(), threading.Event()
+
+        def long_write() -> None:
+            with crm.transaction():
+                crm.clients.create(code="2", name="Довгий імпорт")
+                writing.set()
+                release.wait(10)
+            written.set()
+
+        writer = threading.Thread(target=long_write)
+        writer.start()
+        try:
+            assert writing.wait(20)
+            # Each read returns while the writer still holds its transaction open:
+            # a read that waited would only come back once the writer committed.
+            assert [c.code for c in crm.clients.search()] == ["1"]
+            assert crm.telephony.identify("0442067222") is not None
+            assert len(crm.timeline("1")) == 0
+            assert not written.is_set()
+        finally:
+            release.set()
+            writer.join()
+        assert [c.code for c in crm.clients.search()] == ["2", "1"]

@@ -55,13 +55,17 @@ class Context:
 
 
 @contextmanager
-def unit_of_work(runtime: Runtime) -> Iterator[UnitOfWork]:
-    """Join the unit of work open in this context, or open one and commit it at the end."""
+def unit_of_work(runtime: Runtime, *, writes: bool = True) -> Iterator[UnitOfWork]:
+    """Join the unit of work open in this context, or open one and commit it at the end.
+
+    ``writes=False`` says the call only reads, so a backend need not take
+    write locks for it (SQLite: readers then never wait for a long import).
+    """
     current = runtime.current.get()
     if current is not None:
         yield current
         return
-    with runtime.storage.unit_of_work() as uow:
+    with runtime.storage.unit_of_work(writes=writes) as uow:
         token = runtime.current.set(uow)
         try:
             yield uow
@@ -94,8 +98,8 @@ class Service:
             raise PluginError("the clock returned a naive datetime; it must be timezone-aware")
         return now.astimezone(UTC)
 
-    def _unit_of_work(self) -> AbstractContextManager[UnitOfWork]:
-        return unit_of_work(self._context.runtime)
+    def _unit_of_work(self, *, writes: bool = True) -> AbstractContextManager[UnitOfWork]:
+        return unit_of_work(self._context.runtime, writes=writes)
 
     @property
     def _has_access_rules(self) -> bool:

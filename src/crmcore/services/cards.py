@@ -35,7 +35,7 @@ class CardService(Service):
             >>> crm.card(client).client.code
             '22910019'
         """
-        with self._unit_of_work() as uow:
+        with self._unit_of_work(writes=False) as uow:
             owner = find_client(uow, client)
             self._authorize("read", owner)
             contacts = uow.contacts.for_client(owner.id, include_archived=False)

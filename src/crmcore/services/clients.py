@@ -193,7 +193,7 @@ class ClientService(Service):
         Raises:
             NotFound: there is no such client.
         """
-        with self._unit_of_work() as uow:
+        with self._unit_of_work(writes=False) as uow:
             client = find_client(uow, ref)
             self._authorize("read", client)
             return client
@@ -259,7 +259,7 @@ class ClientService(Service):
             >>> [c.name for c in crm.clients.search("делікатес")]
             ['ДЕЛІКАТЕС ТОВ']
         """
-        with self._unit_of_work() as uow:
+        with self._unit_of_work(writes=False) as uow:
             self._authorize("read")
             responsible_id = None
             if responsible is not None:
@@ -396,7 +396,7 @@ class ContactService(Service):
             return self._add(uow, uow.contacts, contact)
 
     def get(self, contact: ContactRef) -> ContactPerson:
-        with self._unit_of_work() as uow:
+        with self._unit_of_work(writes=False) as uow:
             found = find_contact(uow, contact)
             self._authorize("read", found)
             return found
@@ -421,7 +421,7 @@ class ContactService(Service):
 
     def list(self, client: ClientRef, *, include_archived: bool = False) -> list[ContactPerson]:
         """The contact persons of a client, by name."""
-        with self._unit_of_work() as uow:
+        with self._unit_of_work(writes=False) as uow:
             owner = find_client(uow, client, "client")
             self._authorize("read", owner, kind="client")
             return uow.contacts.for_client(owner.id, include_archived=include_archived)

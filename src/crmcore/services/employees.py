@@ -81,7 +81,7 @@ class EmployeeService(Service):
         Raises:
             NotFound: there is no such employee.
         """
-        with self._unit_of_work() as uow:
+        with self._unit_of_work(writes=False) as uow:
             found = find_employee(uow, employee)
             self._authorize("read", found)
             return found
@@ -103,6 +103,6 @@ class EmployeeService(Service):
 
     def list(self, *, include_archived: bool = False) -> list[Employee]:
         """All employees by code."""
-        with self._unit_of_work() as uow:
+        with self._unit_of_work(writes=False) as uow:
             self._authorize("read")
             return uow.employees.list(include_archived=include_archived)

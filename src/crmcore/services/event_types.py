@@ -51,7 +51,7 @@ class EventTypeService(Service):
             return self._add(uow, uow.event_types, event_type)
 
     def get(self, code: EventTypeRef) -> EventType:
-        with self._unit_of_work() as uow:
+        with self._unit_of_work(writes=False) as uow:
             found = find_event_type(uow, code)
             self._authorize("read", found)
             return found
@@ -76,7 +76,7 @@ class EventTypeService(Service):
 
     def list(self, *, include_archived: bool = False) -> list[EventType]:
         """All event types by code."""
-        with self._unit_of_work() as uow:
+        with self._unit_of_work(writes=False) as uow:
             self._authorize("read")
             return uow.event_types.list(include_archived=include_archived)
 

@@ -198,14 +198,14 @@ class EventService(Service):
 
     def get(self, event: Event | UUID) -> Event:
         """The stored event.  Raises NotFound."""
-        with self._unit_of_work() as uow:
+        with self._unit_of_work(writes=False) as uow:
             found = self._find(uow, event)
             self._authorize("read", found)
             return found
 
     def find_by_external_ref(self, external_ref: str) -> Event | None:
         """The event logged with this external reference, if any."""
-        with self._unit_of_work() as uow:
+        with self._unit_of_work(writes=False) as uow:
             found = uow.events.get_by_external_ref(external_ref)
             if found is not None:
                 self._authorize("read", found)

@@ -43,6 +43,6 @@ class HistoryService(Service):
             kind, key = _KINDS.get(type(entity), ""), getattr(entity, "id", None)
         if not kind or not isinstance(key, UUID):
             raise ValidationError("entity", "must be a crmcore entity, or a kind and an id")
-        with self._unit_of_work() as uow:
+        with self._unit_of_work(writes=False) as uow:
             self._authorize("read", entity)
             return uow.history.for_entity(kind, key)

@@ -44,7 +44,7 @@ class TelephonyService(Service):
             ValidationError: the text is not a phone number.
         """
         phone = Phone.parse(number, region=self._context.runtime.phone_region, field="number")
-        with self._unit_of_work() as uow:
+        with self._unit_of_work(writes=False) as uow:
             self._authorize("read")
             candidates = phone_candidates(uow, phone)
         candidates.sort(

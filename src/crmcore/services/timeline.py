@@ -109,7 +109,7 @@ class TimelineService(Service):
         except TypeError as error:
             raise ValidationError("timeline", str(error)) from None
         before = None if cursor is None else decode_cursor(cursor)
-        with self._unit_of_work() as uow:
+        with self._unit_of_work(writes=False) as uow:
             # The timeline is the hottest read: the client itself is loaded only
             # when access rules need it, or to tell "no entries" from "no client".
             owner = client if isinstance(client, Client) else None

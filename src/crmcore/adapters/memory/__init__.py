@@ -53,7 +53,7 @@ class MemoryStorage:
     def url(self) -> str:
         return f"memory://{self._name}"
 
-    def unit_of_work(self) -> MemoryUnitOfWork:
+    def unit_of_work(self, *, writes: bool = True) -> MemoryUnitOfWork:
         if self._closed:
             raise StorageError("this storage is closed")
         return MemoryUnitOfWork(self)

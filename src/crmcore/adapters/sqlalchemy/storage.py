@@ -84,11 +84,18 @@ def _sqlite_pragmas(dbapi_connection: Any, _: Any) -> None:
 
 
 def _sqlite_begin(connection: Connection) -> None:
-    # IMMEDIATE takes the write lock at the start, so concurrent units of work
-    # wait for each other (busy_timeout) instead of failing with "database is
-    # locked" when a reader later wants to write.  Straight to the driver:
-    # this runs at the start of every unit of work.
-    connection.connection.dbapi_connection.execute("BEGIN IMMEDIATE")  # type: ignore[union-attr]
+    # A unit of work that writes takes the write lock at BEGIN, so concurrent
+    # writers queue (busy_timeout) instead of failing with "database is locked"
+    # when one that read first wants to write.  Read-only units of work begin
+    # deferred: with WAL they read a snapshot and never wait for a writer, not
+    # even for a long import.  Straight to the driver: this runs for every call.
+    read_only = connection.get_execution_options().get(_READ_ONLY, False)
+    connection.connection.dbapi_connection.execute(  # type: ignore[union-attr]
+        "BEGIN" if read_only else "BEGIN IMMEDIATE"
+    )
+
+
+_READ_ONLY = "crmcore_read_only"
 
 
 class SQLAlchemyStorage:
@@ -135,8 +142,8 @@ class SQLAlchemyStorage:
     def url(self) -> str:
         return self.engine.url.render_as_string(hide_password=True)
 
-    def unit_of_work(self) -> SQLUnitOfWork:
-        return SQLUnitOfWork(self)
+    def unit_of_work(self, *, writes: bool = True) -> SQLUnitOfWork:
+        return SQLUnitOfWork(self, writes=writes)
 
     def alembic_config(self, connection: Connection) -> Any:
         from alembic.config import Config
@@ -202,8 +209,9 @@ class SQLAlchemyStorage:
 
 
 class SQLUnitOfWork:
-    def __init__(self, storage: SQLAlchemyStorage) -> None:
+    def __init__(self, storage: SQLAlchemyStorage, *, writes: bool = True) -> None:
         self._storage = storage
+        self._writes = writes
         self._connection: Connection | None = None
         t = storage.tables
         self.clients = _Clients(self, t)
@@ -225,6 +233,8 @@ class SQLUnitOfWork:
     def __enter__(self) -> SQLUnitOfWork:
         try:
             self._connection = self._storage.engine.connect()
+            if not self._writes:
+                self._connection.execution_options(**{_READ_ONLY: True})
         except OperationalError as error:
             raise StorageError(f"cannot reach {self._storage.url}: {error.orig}") from None
         return self
