@@ -5,11 +5,13 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from pathlib import Path
 from types import TracebackType
 from typing import Any
 from uuid import UUID
 
 import phonenumbers
+from sqlalchemy.engine import make_url
 
 from crmcore.domain import SYSTEM_ACTOR, Actor, Employee, EventType
 from crmcore.errors import PluginError, StorageError, ValidationError
@@ -18,11 +20,15 @@ from crmcore.ports import Storage, StorageOptions, UnitOfWork
 from crmcore.services.base import Context, Runtime, unit_of_work
 from crmcore.services.cards import CardService
 from crmcore.services.clients import ClientService, ContactService
+from crmcore.services.collaboration import AttachmentService, DiscussionService, LinkService
 from crmcore.services.employees import EmployeeService
 from crmcore.services.event_types import EventTypeService
 from crmcore.services.events import EventService
+from crmcore.services.fields import FieldService
 from crmcore.services.history import HistoryService
+from crmcore.services.projects import ProjectService
 from crmcore.services.refs import find_employee
+from crmcore.services.tasks import TaskService
 from crmcore.services.telephony import TelephonyService
 from crmcore.services.timeline import TimelineService
 
@@ -53,6 +59,12 @@ class CRM:
         self.history = HistoryService(context)
         self.timeline = TimelineService(context)
         self.card = CardService(context)
+        self.projects = ProjectService(context)
+        self.tasks = TaskService(context)
+        self.fields = FieldService(context)
+        self.discussion = DiscussionService(context)
+        self.links = LinkService(context)
+        self.attachments = AttachmentService(context)
 
     @property
     def actor(self) -> Actor:
@@ -130,6 +142,7 @@ def open(
     phone_region: str = "UA",
     clock: Callable[[], datetime] | None = None,
     plugins: Iterable[object] = (),
+    attachments: str | None = None,
 ) -> CRM:
     """Open a CRM.
 
@@ -146,6 +159,11 @@ def open(
         phone_region: region for phone numbers written without a country code.
         clock: returns the current tz-aware time; tests pass a fixed one.
         plugins: extra plugin objects or modules for this CRM only.
+        attachments: where attachment contents are kept: ``file:///dir``,
+            ``memory://`` or a plugin's URL.  By default a SQLite file's
+            attachments go to the directory ``<file>.attachments`` beside
+            it, a memory database's stay in memory, and any other database
+            has none until this is given.
 
     Returns:
         A :class:`CRM` acting as the system; see :meth:`CRM.acting_as`.
@@ -182,8 +200,18 @@ def open(
         storage.upgrade()
     else:
         storage.check_schema()
+    blobs_url = attachments if attachments is not None else _default_attachments(url, engine)
+    blobs = None
+    if blobs_url is not None:
+        blobs = manager.hook.crmcore_blob_store(url=blobs_url)
+        if blobs is None:
+            raise StorageError(f"no attachment store serves {blobs_url!r}")
     runtime = Runtime(
-        storage=storage, plugins=manager, clock=clock or _utc_now, phone_region=phone_region
+        storage=storage,
+        plugins=manager,
+        clock=clock or _utc_now,
+        phone_region=phone_region,
+        blobs=blobs,
     )
     crm = CRM(runtime)
     registered: list[EventType] = []
@@ -203,3 +231,18 @@ def open(
     manager.hook.crmcore_event_types(register=register)
     crm.event_types.ensure_registered(registered)
     return crm
+
+
+def _default_attachments(url: str | None, engine: Any) -> str | None:
+    """Where a CRM keeps attachments when ``attachments=`` is not given."""
+    if engine is not None or url is None:
+        return None
+    if url.startswith("memory:"):
+        return "memory://" + url.removeprefix("memory:").removeprefix("//")
+    parsed = make_url(url) if url.startswith("sqlite") else None
+    if parsed is None or not parsed.database or parsed.database == ":memory:":
+        return "memory://" if parsed is not None else None
+    directory = (
+        Path(parsed.database).resolve().with_name(Path(parsed.database).name + ".attachments")
+    )
+    return directory.as_uri()

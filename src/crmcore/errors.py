@@ -19,6 +19,7 @@ __all__ = [
     "CRMError",
     "Conflict",
     "DuplicateError",
+    "IllegalTransition",
     "NotFound",
     "PermissionDenied",
     "PluginError",
@@ -83,6 +84,27 @@ class StaleObject(Conflict):
             f"{kind} {key} was changed by someone else: "
             f"your copy is version {expected}, the stored one is version {actual}; "
             "reload it and apply the change again"
+        )
+
+
+class IllegalTransition(Conflict):
+    """A status change the workflow does not allow from the current status.
+
+    Attributes:
+        kind: ``"task"`` or ``"executor"``.
+        action: what was asked, e.g. ``"complete"``.
+        status: the current status.
+        allowed: the statuses ``action`` may start from.
+    """
+
+    def __init__(self, kind: str, action: str, status: str, allowed: frozenset[str]) -> None:
+        self.kind = kind
+        self.action = action
+        self.status = status
+        self.allowed = allowed
+        super().__init__(
+            f"cannot {action} a {kind} that is {status}; "
+            f"{action} is allowed from: {', '.join(sorted(allowed)) or 'nothing'}"
         )
 
 

@@ -16,7 +16,7 @@ import pluggy
 
 if TYPE_CHECKING:
     from crmcore.domain import Actor, EventType
-    from crmcore.ports import Storage, StorageOptions
+    from crmcore.ports import BlobStore, Storage, StorageOptions
 
 __all__ = ["hookimpl", "hookspec"]
 
@@ -34,6 +34,24 @@ def crmcore_storage(url: str, options: StorageOptions) -> Storage | None:
     Called once by ``crmcore.open``.  Return an object implementing
     :class:`crmcore.ports.Storage`.  crmcore answers ``memory://``,
     ``sqlite://`` and ``postgresql://`` URLs (and ``options.engine``).
+
+    Stops at first non-None result.
+    """
+
+
+# --- attachments -------------------------------------------------------------
+
+
+@hookspec(firstresult=True)
+def crmcore_blob_store(url: str) -> BlobStore | None:
+    """Open the attachment store for ``url``, or return None if the URL is not yours.
+
+    Return an object implementing :class:`crmcore.ports.BlobStore`, which keeps
+    attachment contents by their sha256.  crmcore answers
+    ``file:///absolute/dir`` (files under that directory, created on the
+    first put) and ``memory://`` (a new private store; ``memory://NAME`` is
+    shared by name within the process).  A ``file:`` URL that is relative or
+    names another host raises :class:`crmcore.errors.StorageError`.
 
     Stops at first non-None result.
     """

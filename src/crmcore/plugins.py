@@ -28,6 +28,7 @@ DEFAULT_PLUGINS = (
     "crmcore.builtins",
     "crmcore.adapters.memory",
     "crmcore.adapters.sqlalchemy",
+    "crmcore.adapters.blobs",
 )
 
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from types import TracebackType
-from typing import Any, Protocol
+from typing import Any, BinaryIO, Protocol, TypeVar
 from uuid import UUID
 
 import attrs
@@ -33,18 +33,30 @@ from crmcore.domain import (
     TimelineEntry,
     TimelineFilter,
 )
+from crmcore.domain.collaboration import Attachment, Comment, Link
+from crmcore.domain.fields import FieldDefinition
+from crmcore.domain.projects import Project
+from crmcore.domain.tasks import Dependency, Executor, Task, TaskSearch, TaskSort, WorkLogEntry
 
 __all__ = [
+    "BlobInfo",
+    "BlobStore",
     "ClientRepository",
     "ContactRepository",
     "EmployeeRepository",
     "EventRepository",
     "EventTypeRepository",
+    "ExecutorRepository",
+    "FieldValueRepository",
     "HistoryRepository",
+    "ProjectRepository",
+    "RecordRepository",
     "Storage",
     "StorageOptions",
+    "TaskRepository",
     "TimelineRepository",
     "UnitOfWork",
+    "WorkLogRepository",
 ]
 
 
@@ -73,9 +85,10 @@ class ClientRepository(Protocol):
         each once, with the client and contact person it belongs to."""
 
     def reassign(self, source_id: UUID, target_id: UUID) -> dict[str, list[UUID]]:
-        """Move contacts, events and timeline entries from one client to another,
-        one version further for contacts and events; return the ids of what
-        moved (keys ``contacts``, ``events``, ``timeline``)."""
+        """Move contacts, events, tasks, projects and timeline entries from one
+        client to another, one version further for all but timeline entries;
+        return the ids of what moved (keys ``contacts``, ``events``, ``tasks``,
+        ``projects``, ``timeline``)."""
 
 
 class ContactRepository(Protocol):
@@ -129,6 +142,11 @@ class EventRepository(Protocol):
 
     def update(self, event: Event, expected_version: int) -> None: ...
 
+    def for_employees(
+        self, employee_ids: Sequence[UUID], since: datetime, until: datetime
+    ) -> list[Event]:
+        """Events (archived ones too) of these employees with ``since <= occurred_at < until``."""
+
 
 class TimelineRepository(Protocol):
     def add_many(self, entries: Sequence[TimelineEntry]) -> None: ...
@@ -155,6 +173,81 @@ class HistoryRepository(Protocol):
         """Changes of one entity in the order they were made (at, id)."""
 
 
+R = TypeVar("R")
+
+
+class RecordRepository(Protocol[R]):
+    """Storage of one kind of plain record: ordered by id (the order they were made in)."""
+
+    def add(self, record: R) -> None:
+        """Store a new record; ``DuplicateError`` if it clashes with a unique one."""
+
+    def add_many(self, records: Sequence[R]) -> None: ...
+
+    def get(self, id: UUID) -> R | None: ...
+
+    def get_many(self, ids: Iterable[UUID]) -> dict[UUID, R]: ...
+
+    def find(self, **equals: Any) -> list[R]:
+        """Records whose fields equal the given values (None matches a missing value),
+        ordered by id.  Field names come from crmcore's code, never from users."""
+
+    def update(self, record: R, expected_version: int) -> None:
+        """Replace the stored record; ``StaleObject`` unless it is at ``expected_version``."""
+
+    def delete(self, id: UUID) -> None: ...
+
+
+class ProjectRepository(RecordRepository[Project], Protocol):
+    def get_by_code(self, code: str) -> Project | None: ...
+
+
+class TaskRepository(RecordRepository[Task], Protocol):
+    def search(
+        self,
+        query: TaskSearch,
+        sort: TaskSort,
+        *,
+        after: tuple[Any, ...] | None,
+        limit: int,
+    ) -> list[Task]:
+        """The registry: tasks admitted by ``query`` (and by its user-field values),
+        in ``sort`` order (``TaskSort.position``), strictly after ``after``, at most ``limit``."""
+
+    def count_by_status(self, query: TaskSearch) -> dict[str, int]:
+        """How many tasks ``query`` admits, per status value (statuses with none left out)."""
+
+
+class ExecutorRepository(RecordRepository[Executor], Protocol):
+    def for_tasks(self, task_ids: Iterable[UUID]) -> list[Executor]:
+        """The executor rows of these tasks, by (task, position, id)."""
+
+    def for_employees(
+        self, employee_ids: Sequence[UUID], since: datetime, until: datetime
+    ) -> list[Executor]:
+        """Rows of these employees whose planned period meets [since, until):
+        ``planned_start < until`` and ``planned_end >= since``."""
+
+
+class WorkLogRepository(RecordRepository[WorkLogEntry], Protocol):
+    def for_employees(
+        self, employee_ids: Sequence[UUID], since: datetime, until: datetime
+    ) -> list[WorkLogEntry]:
+        """Entries of these employees with ``since <= worked_on < until``."""
+
+
+class FieldValueRepository(Protocol):
+    """User-field values as text keys (see ``FieldDefinition.keys``)."""
+
+    def replace(self, entity_kind: str, entity_id: UUID, name: str, keys: Sequence[str]) -> None:
+        """Set one field of one entity to ``keys`` (none: the field is cleared)."""
+
+    def for_entities(
+        self, entity_kind: str, entity_ids: Iterable[UUID]
+    ) -> dict[UUID, dict[str, tuple[str, ...]]]:
+        """The stored keys per entity and field name (entities without values left out)."""
+
+
 class UnitOfWork(Protocol):
     """One transaction.  Use as ``with storage.unit_of_work() as uow: ...; uow.commit()``."""
 
@@ -165,6 +258,16 @@ class UnitOfWork(Protocol):
     events: EventRepository
     timeline: TimelineRepository
     history: HistoryRepository
+    projects: ProjectRepository
+    tasks: TaskRepository
+    executors: ExecutorRepository
+    work_log: WorkLogRepository
+    dependencies: RecordRepository[Dependency]
+    comments: RecordRepository[Comment]
+    links: RecordRepository[Link]
+    attachments: RecordRepository[Attachment]
+    field_definitions: RecordRepository[FieldDefinition]
+    field_values: FieldValueRepository
 
     def __enter__(self) -> UnitOfWork: ...
 
@@ -221,3 +324,38 @@ class Storage(Protocol):
         """
 
     def close(self) -> None: ...
+
+
+@attrs.frozen
+class BlobInfo:
+    """What a blob store keeps a stored blob as: its sha256 (hex) and size in bytes."""
+
+    sha256: str
+    size: int
+
+
+class BlobStore(Protocol):
+    """Where attachment contents live, content-addressed by sha256.
+
+    Attachment records (name, media type, owner) are stored by the
+    :class:`Storage`; the store only keeps bytes.  A blob is written before its
+    record is committed, so a crash can leave an unreferenced blob but never a
+    record without its content; storing the same content twice stores it once.
+    """
+
+    @property
+    def url(self) -> str:
+        """Where the blobs live, for people."""
+
+    def put(self, stream: BinaryIO) -> BlobInfo:
+        """Store the content read from ``stream`` (in chunks: it may be larger than
+        memory) and return its sha256 and size."""
+
+    def open(self, sha256: str) -> BinaryIO:
+        """The content stored under ``sha256``, for reading; ``NotFound`` if absent,
+        ``ValidationError("sha256", ...)`` if it is not 64 lowercase hex digits."""
+
+    def exists(self, sha256: str) -> bool: ...
+
+    def delete(self, sha256: str) -> None:
+        """Forget a blob (no error if absent); callers make sure nothing refers to it."""

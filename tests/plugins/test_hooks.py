@@ -13,6 +13,7 @@ import pytest
 
 import crmcore
 from crmcore import hookimpl, hookspecs
+from crmcore.adapters.blobs import MemoryBlobStore
 from crmcore.adapters.memory import MemoryStorage
 from crmcore.errors import PermissionDenied, PluginError, StorageError
 from crmcore.plugins import _load_entry_point, installed_plugins, plugin_manager
@@ -76,6 +77,23 @@ def test_host_storage_wins_over_the_default_for_the_same_url() -> None:
     crm = crmcore.open("sqlite:///never-created.sqlite", plugins=[HostStorage()])
     assert crm.storage is chosen
     assert not Path("never-created.sqlite").exists()
+
+
+def test_blob_store_hook_asks_a_plugin_for_its_own_url_scheme() -> None:
+    # crmcore.open does not ask for a blob store yet, so the hook is called
+    # through the plugin manager the way the CRM will call it.
+    chosen = MemoryBlobStore("host")
+
+    class HostBlobs:
+        @hookimpl
+        def crmcore_blob_store(self, url: str) -> MemoryBlobStore | None:
+            return chosen if url.startswith("x-test://") else None
+
+    assert plugin_manager([HostBlobs()]).hook.crmcore_blob_store(url="x-test://") is chosen
+    assert plugin_manager().hook.crmcore_blob_store(url="x-test://") is None
+    builtin = plugin_manager([HostBlobs()]).hook.crmcore_blob_store(url="memory://")
+    assert isinstance(builtin, MemoryBlobStore)
+    assert builtin is not chosen
 
 
 def test_unknown_url_scheme_is_refused_clearly() -> None:

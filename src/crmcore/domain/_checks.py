@@ -6,6 +6,7 @@ import re
 import zoneinfo
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any, TypeVar
 from uuid import UUID
 
@@ -191,3 +192,60 @@ def as_tuple(value: Any) -> Any:
 
 def strip(value: Any) -> Any:
     return value.strip() if isinstance(value, str) else value
+
+
+def to_hours(value: Any) -> Any:
+    """Hours as a Decimal to the hundredth; ints, floats and numeric strings are accepted."""
+    if isinstance(value, bool) or value is None:
+        return value
+    if isinstance(value, (int, float, str, Decimal)):
+        try:
+            number = Decimal(str(value)) if not isinstance(value, Decimal) else value
+        except InvalidOperation:
+            return value
+        if not number.is_finite():
+            return value
+        return number.quantize(_HUNDREDTH, rounding=ROUND_HALF_UP)
+    return value
+
+
+_HUNDREDTH = Decimal("0.01")
+
+
+def hours(*, optional: bool = False) -> Validator:
+    """A non-negative number of hours (a Decimal after :func:`to_hours`)."""
+
+    def check(_: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+        if value is None and optional:
+            return
+        if not isinstance(value, Decimal):
+            raise ValidationError(attribute.name, f"must be a number of hours, not {value!r}")
+        if value < 0:
+            raise ValidationError(attribute.name, "must not be negative")
+        if value > _MAX_HOURS:
+            raise ValidationError(attribute.name, f"must not exceed {_MAX_HOURS} hours")
+
+    return check
+
+
+_MAX_HOURS = Decimal("1000000")
+
+
+def percent(_: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    """A whole percentage from 0 to 100."""
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise ValidationError(attribute.name, f"must be an integer percentage, not {value!r}")
+    if not 0 <= value <= 100:
+        raise ValidationError(attribute.name, f"must be between 0 and 100, not {value}")
+
+
+def identifier(_: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    """A name code refers to: a letter, then letters, digits or underscores (at most 64)."""
+    if not isinstance(value, str) or not _IDENTIFIER.match(value):
+        raise ValidationError(
+            attribute.name,
+            f"{value!r} is not a name: use a letter, then letters, digits or _ (at most 64)",
+        )
+
+
+_IDENTIFIER = re.compile(r"^[^\W\d]\w{0,63}$")

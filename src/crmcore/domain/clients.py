@@ -158,6 +158,7 @@ class ContactPerson(Record):
     external_id: str | None = attrs.field(
         default=None, validator=check.text(optional=True, max_length=200)
     )
+    fax: Phone | None = attrs.field(default=None, validator=check.of_type(Phone, optional=True))
 
     @property
     def name_sort(self) -> str:

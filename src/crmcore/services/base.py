@@ -16,7 +16,7 @@ from attrs import AttrsInstance
 from crmcore.domain import Actor, Change, ChangeAction
 from crmcore.domain.history import diff
 from crmcore.errors import CRMError, PermissionDenied, PluginError, StaleObject, ValidationError
-from crmcore.ports import Storage, UnitOfWork
+from crmcore.ports import BlobStore, Storage, UnitOfWork
 
 __all__ = ["Context", "Runtime", "Service", "build", "unit_of_work"]
 
@@ -43,6 +43,7 @@ class Runtime:
     plugins: pluggy.PluginManager
     clock: Callable[[], datetime]
     phone_region: str
+    blobs: BlobStore | None = None
     current: ContextVar[UnitOfWork | None] = attrs.field(
         factory=lambda: ContextVar("crmcore_unit_of_work", default=None)
     )
@@ -134,24 +135,34 @@ class Service:
         )
 
     def _record(
-        self, uow: UnitOfWork, before: Any, after: Any, at: datetime, action: ChangeAction
+        self,
+        uow: UnitOfWork,
+        before: Any,
+        after: Any,
+        at: datetime,
+        action: ChangeAction,
+        kind: str | None = None,
     ) -> None:
         if before is None:
-            changes = [self._change(after.id, ChangeAction.CREATE, at)]
+            changes = [self._change(after.id, ChangeAction.CREATE, at, kind)]
         else:
             changes = [
-                self._change(after.id, action, at, field=field, old=old, new=new)
+                self._change(after.id, action, at, kind, field=field, old=old, new=new)
                 for field, old, new in diff(before, after)
             ]
         uow.history.add_many(changes)
 
-    def _add(self, uow: UnitOfWork, repository: Any, entity: E) -> E:
-        """Authorise, stamp and store a new entity, recording its creation."""
-        self._authorize("create", entity)
+    def _add(self, uow: UnitOfWork, repository: Any, entity: E, *, kind: str | None = None) -> E:
+        """Authorise, stamp and store a new entity, recording its creation.
+
+        ``kind`` names entities a service keeps besides its own (a task's
+        executor rows), for access rules and history.
+        """
+        self._authorize("create", entity, kind=kind)
         at = self._now()
         created = attrs.evolve(entity, version=1, created_at=at, updated_at=at)  # type: ignore[misc]
         repository.add(created)
-        self._record(uow, None, created, at, ChangeAction.CREATE)
+        self._record(uow, None, created, at, ChangeAction.CREATE, kind)
         return created
 
     def _update(
@@ -164,6 +175,7 @@ class Service:
         *,
         action: ChangeAction = ChangeAction.UPDATE,
         authorize_as: str = "update",
+        kind: str | None = None,
     ) -> E:
         """Apply validated ``changes`` to ``stored`` one version further, or raise.
 
@@ -173,21 +185,21 @@ class Service:
         key = getattr(stored, "code", None) or getattr(stored, "id", None)
         stored_version = stored.version
         if isinstance(given, type(stored)) and given.version != stored_version:
-            raise StaleObject(self.kind, key, given.version, stored_version)
+            raise StaleObject(kind or self.kind, key, given.version, stored_version)
         if action is ChangeAction.UPDATE:
             names = {field.name for field in attrs.fields(type(stored))}
             for name in changes:
                 if name not in names:
-                    raise ValidationError(name, f"is not a field of {self.kind}")
+                    raise ValidationError(name, f"is not a field of {kind or self.kind}")
                 if name in _PROTECTED:
                     raise ValidationError(name, "cannot be changed with update()")
         at = self._now()
         changed = attrs.evolve(stored, **changes, version=stored_version + 1, updated_at=at)  # type: ignore[misc]
-        self._authorize(authorize_as, changed)
+        self._authorize(authorize_as, changed, kind=kind)
         if next(diff(stored, changed), None) is None:
             return stored  # nothing changed: write nothing, keep the version
         repository.update(changed, stored_version)
-        self._record(uow, stored, changed, at, action)
+        self._record(uow, stored, changed, at, action, kind)
         return changed
 
     def _refuse_stored_references(

@@ -20,6 +20,7 @@ from crmcore.domain.history import encode_value
 from crmcore.domain.phones import parse_phones
 from crmcore.errors import ValidationError
 from crmcore.services.base import Service, build
+from crmcore.services.fields import write_fields
 from crmcore.services.refs import (
     ClientRef,
     ContactRef,
@@ -132,6 +133,7 @@ class ClientService(Service):
         notes: str = "",
         tags: Iterable[str] = (),
         external_id: str | None = None,
+        fields: Mapping[str, Any] | None = None,
     ) -> Client:
         """Create a client.
 
@@ -147,6 +149,7 @@ class ClientService(Service):
             notes: free text.
             tags: labels.
             external_id: the host system's id for this client.
+            fields: user-field values (see ``crm.fields``).
 
         Returns:
             The stored client (version 1).
@@ -165,7 +168,7 @@ class ClientService(Service):
             '+380442067222'
         """
         with self._unit_of_work() as uow:
-            fields = self._prepare(
+            prepared = self._prepare(
                 uow,
                 {
                     "kind": kind,
@@ -183,9 +186,11 @@ class ClientService(Service):
                 tax_code=tax_code,
                 notes=notes,
                 external_id=external_id,
-                **fields,
+                **prepared,
             )
-            return self._add(uow, uow.clients, client)
+            stored = self._add(uow, uow.clients, client)
+            write_fields(self, uow, "client", stored.id, fields, creating=True)
+            return stored
 
     def get(self, ref: ClientRef) -> Client:
         """The client with this id or code (or the stored state of this client).
@@ -318,7 +323,12 @@ class ClientService(Service):
                     self._change(
                         id, ChangeAction.MERGE, at, kind, field="client_id", old=old, new=new
                     )
-                    for kind, ids in (("contact", moved["contacts"]), ("event", moved["events"]))
+                    for kind, ids in (
+                        ("contact", moved["contacts"]),
+                        ("event", moved["events"]),
+                        ("task", moved["tasks"]),
+                        ("project", moved["projects"]),
+                    )
                     for id in ids
                 ]
             )
@@ -353,6 +363,10 @@ class ContactService(Service):
             prepared["phones"] = parse_phones(
                 prepared["phones"], region=self._context.runtime.phone_region
             )
+        if prepared.get("fax") is not None:
+            prepared["fax"] = Phone.parse(
+                prepared["fax"], region=self._context.runtime.phone_region, field="fax"
+            )
         return prepared
 
     def create(
@@ -362,9 +376,11 @@ class ContactService(Service):
         name: str,
         position: str | None = None,
         phones: Iterable[str | Phone] = (),
+        fax: str | Phone | None = None,
         email: str | None = None,
         notes: str = "",
         external_id: str | None = None,
+        fields: Mapping[str, Any] | None = None,
     ) -> ContactPerson:
         """Add a contact person to a client.
 
@@ -391,9 +407,11 @@ class ContactService(Service):
                 email=email,
                 notes=notes,
                 external_id=external_id,
-                **self._prepare({"phones": phones}),
+                **self._prepare({"phones": phones, "fax": fax}),
             )
-            return self._add(uow, uow.contacts, contact)
+            stored = self._add(uow, uow.contacts, contact)
+            write_fields(self, uow, "contact", stored.id, fields, creating=True)
+            return stored
 
     def get(self, contact: ContactRef) -> ContactPerson:
         with self._unit_of_work(writes=False) as uow:

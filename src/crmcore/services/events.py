@@ -15,6 +15,7 @@ from crmcore.domain.history import Change
 from crmcore.errors import NotFound, ValidationError
 from crmcore.ports import UnitOfWork
 from crmcore.services.base import Service, build
+from crmcore.services.fields import write_fields
 from crmcore.services.refs import (
     ClientRef,
     ContactRef,
@@ -129,6 +130,7 @@ class EventService(Service):
         details: str = "",
         outcome: str = "",
         external_ref: str | None = None,
+        fields: Mapping[str, Any] | None = None,
     ) -> Event:
         """Record a contact with a client.
 
@@ -147,6 +149,7 @@ class EventService(Service):
             external_ref: an id from the source system (PBX call id, mail
                 Message-ID); logging the same reference again returns the
                 stored event and writes nothing.
+            fields: user-field values (see ``crm.fields``).
 
         Returns:
             The stored event; it also appears on the client's timeline.
@@ -193,6 +196,7 @@ class EventService(Service):
                 external_ref=external_ref,
             )
             stored = self._add(uow, uow.events, event)
+            write_fields(self, uow, "event", stored.id, fields, creating=True)
             self._show(uow, stored)
             return stored
 

@@ -9,25 +9,51 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-from crmcore.domain import Client, ContactPerson, Employee, EventType
+from crmcore.domain import Client, ContactPerson, Employee, Event, EventType
+from crmcore.domain.projects import Project
+from crmcore.domain.tasks import Executor, Task
 from crmcore.errors import NotFound, ValidationError
 from crmcore.ports import UnitOfWork
 
 __all__ = [
+    "ENTITY_TYPES",
     "ClientRef",
     "ContactRef",
     "EmployeeRef",
+    "EntityRef",
     "EventTypeRef",
+    "ExecutorRef",
+    "ProjectRef",
+    "TaskRef",
     "find_client",
     "find_contact",
     "find_employee",
+    "find_entity",
     "find_event_type",
+    "find_executor",
+    "find_project",
+    "find_task",
 ]
 
 ClientRef = Client | UUID | str
 ContactRef = ContactPerson | UUID
 EmployeeRef = Employee | UUID | str
 EventTypeRef = EventType | str
+ProjectRef = Project | UUID | str
+TaskRef = Task | UUID
+ExecutorRef = Executor | UUID
+#: An entity that comments, links, attachments and user fields attach to: the
+#: entity itself, or its kind and id (``("task", task_id)``).
+EntityRef = Client | ContactPerson | Event | Task | Project | tuple[str, UUID]
+
+#: The kind name of each entity type that comments, links, attachments and user fields serve.
+ENTITY_TYPES: dict[type, str] = {
+    Client: "client",
+    ContactPerson: "contact",
+    Event: "event",
+    Task: "task",
+    Project: "project",
+}
 
 
 def _by_id_or_code(repository: Any, ref: object, kind: str, entity_type: type) -> Any:
@@ -87,3 +113,53 @@ def find_event_type(uow: UnitOfWork, ref: object, field: str | None = None) -> E
             raise NotFound("event type", code)
         raise ValidationError(field, f"no event type {code!r}")
     return found
+
+
+def find_project(uow: UnitOfWork, ref: ProjectRef, field: str | None = None) -> Project:
+    return _resolve(uow.projects, ref, "project", Project, field)  # type: ignore[no-any-return]
+
+
+def _by_id(repository: Any, ref: object, kind: str, entity_type: type, field: str | None) -> Any:
+    key = ref.id if isinstance(ref, entity_type) else ref  # type: ignore[attr-defined]
+    if not isinstance(key, UUID):
+        problem = f"a {kind} is given as one or its id, not {type(ref).__name__}"
+        raise ValidationError(field or kind, problem)
+    found = repository.get(key)
+    if found is None:
+        if field is None:
+            raise NotFound(kind, key)
+        raise ValidationError(field, f"no {kind} {key}")
+    return found
+
+
+def find_task(uow: UnitOfWork, ref: object, field: str | None = None) -> Task:
+    return _by_id(uow.tasks, ref, "task", Task, field)  # type: ignore[no-any-return]
+
+
+def find_executor(uow: UnitOfWork, ref: object, field: str | None = None) -> Executor:
+    return _by_id(uow.executors, ref, "executor", Executor, field)  # type: ignore[no-any-return]
+
+
+def find_entity(uow: UnitOfWork, ref: object, field: str = "entity") -> tuple[str, Any]:
+    """(kind, the stored entity) for an entity or a ``(kind, id)`` pair."""
+    if isinstance(ref, tuple) and len(ref) == 2 and isinstance(ref[0], str):
+        kind, key = ref
+    else:
+        kind = ENTITY_TYPES.get(type(ref), "")
+        key = getattr(ref, "id", None)
+    repositories: dict[str, Any] = {
+        "client": uow.clients,
+        "contact": uow.contacts,
+        "event": uow.events,
+        "task": uow.tasks,
+        "project": uow.projects,
+    }
+    if kind not in repositories:
+        allowed = ", ".join(sorted(repositories))
+        raise ValidationError(field, f"must be one of: {allowed} (or a kind and an id)")
+    if not isinstance(key, UUID):
+        raise ValidationError(field, f"a {kind} is named by its id, not {key!r}")
+    found = repositories[kind].get(key)
+    if found is None:
+        raise ValidationError(field, f"no {kind} {key}")
+    return kind, found

@@ -764,7 +764,13 @@ class StorageConformance:
         contact = crm.contacts.create(duplicate, name="Забайон Семен Семенович", phones=["4444"])
         event = crm.events.log(duplicate, type="ВхЗ", subject="Дзвінок дубля", contact=contact)
         result = crm.clients.merge(seed["delicatessen"], duplicate)
-        assert result.moved == {"contacts": 1, "events": 1, "timeline": 1}
+        assert result.moved == {
+            "contacts": 1,
+            "events": 1,
+            "tasks": 0,
+            "projects": 0,
+            "timeline": 1,
+        }
         kept = crm.clients.get("22910019")
         assert [p.e164 for p in kept.phones] == ["+380444901234", "+380501234567"]
         assert kept.emails == ("Office@Delicates.ua", "sale@delicates.ua")

@@ -29,6 +29,8 @@ from crmcore.domain import (
     TimelineEntry,
     TimelineFilter,
 )
+from crmcore.domain.projects import Project
+from crmcore.domain.tasks import Executor, Task, TaskSearch, TaskSort, WorkLogEntry
 from crmcore.errors import DuplicateError, StaleObject, StorageError
 from crmcore.hookspecs import hookimpl
 from crmcore.ports import StorageOptions
@@ -37,7 +39,25 @@ __all__ = ["MemoryStorage"]
 
 T = TypeVar("T")
 
-_TABLES = ("clients", "contacts", "employees", "event_types", "events", "timeline", "history")
+_TABLES = (
+    "clients",
+    "contacts",
+    "employees",
+    "event_types",
+    "events",
+    "timeline",
+    "history",
+    "projects",
+    "tasks",
+    "executors",
+    "work_log",
+    "dependencies",
+    "comments",
+    "links",
+    "attachments",
+    "field_definitions",
+    "field_values",
+)
 
 
 class MemoryStorage:
@@ -85,6 +105,16 @@ class MemoryUnitOfWork:
         self.events = _Events(self)
         self.timeline = _Timeline(self)
         self.history = _History(self)
+        self.projects = _Projects(self)
+        self.tasks = _Tasks(self)
+        self.executors = _Executors(self)
+        self.work_log = _WorkLog(self)
+        self.dependencies = _Dependencies(self)
+        self.comments = _Comments(self)
+        self.links = _Links(self)
+        self.attachments = _Attachments(self)
+        self.field_definitions = _FieldDefinitions(self)
+        self.field_values = _FieldValues(self)
 
     def table(self, name: str, *, write: bool = False) -> dict[Any, Any]:
         if name in self._copies:
@@ -207,7 +237,13 @@ class _Clients(_Repository):
         return owners
 
     def reassign(self, source_id: UUID, target_id: UUID) -> dict[str, list[UUID]]:
-        moved: dict[str, list[UUID]] = {"contacts": [], "events": [], "timeline": []}
+        moved: dict[str, list[UUID]] = {
+            "contacts": [],
+            "events": [],
+            "tasks": [],
+            "projects": [],
+            "timeline": [],
+        }
         for table in moved:
             rows = self._uow.table(table, write=True)
             for key, row in list(rows.items()):
@@ -317,6 +353,18 @@ class _Events(_Repository):
             return set()
         return {e.external_ref for e in self._rows().values() if e.external_ref in wanted}
 
+    def for_employees(
+        self, employee_ids: Sequence[UUID], since: datetime, until: datetime
+    ) -> list[Event]:
+        wanted = set(employee_ids)
+        found = [
+            e
+            for e in self._rows().values()
+            if e.employee_id in wanted and since <= e.occurred_at < until
+        ]
+        found.sort(key=lambda e: (e.occurred_at, e.id))
+        return [_out(e) for e in found]
+
     def update(self, event: Event, expected_version: int) -> None:
         if event.external_ref is not None:
             other = self.get_by_external_ref(event.external_ref)
@@ -377,6 +425,205 @@ class _History(_Repository):
         ]
         found.sort(key=lambda c: (c.at, c.id))
         return found
+
+
+class _Records(_Repository):
+    """Plain records of one kind, ordered by ``order`` (the id unless said otherwise)."""
+
+    unique: tuple[tuple[str, ...], ...] = ()
+
+    def _order(self, record: Any) -> Any:
+        return record.id
+
+    def _check_unique(self, records: Sequence[Any]) -> None:
+        for names in self.unique:
+            taken = {tuple(getattr(r, name) for name in names): r.id for r in self._rows().values()}
+            for record in records:
+                key = tuple(getattr(record, name) for name in names)
+                if taken.get(key, record.id) != record.id:
+                    raise DuplicateError(names[-1], getattr(record, names[-1]))
+                taken[key] = record.id
+
+    def add(self, record: Any) -> None:
+        self.add_many([record])
+
+    def add_many(self, records: Sequence[Any]) -> None:
+        self._check_unique(records)
+        for record in records:
+            self._put(record.id, record)
+
+    def get_many(self, ids: Iterable[UUID]) -> dict[UUID, Any]:
+        rows = self._rows()
+        return {id: _out(rows[id]) for id in set(ids) if id in rows}
+
+    def find(self, **equals: Any) -> list[Any]:
+        found = [
+            r
+            for r in self._rows().values()
+            if all(getattr(r, name) == value for name, value in equals.items())
+        ]
+        found.sort(key=self._order)
+        return [_out(r) for r in found]
+
+    def update(self, record: Any, expected_version: int) -> None:
+        self._check_unique([record])
+        self._replace(record.id, record, expected_version)
+
+    def delete(self, id: UUID) -> None:
+        self._writable().pop(id, None)
+
+
+class _Projects(_Records):
+    name = "projects"
+    kind = "project"
+    unique = (("code",),)
+
+    def get_by_code(self, code: str) -> Project | None:
+        found = self.find(code=code)
+        return found[0] if found else None
+
+
+class _Tasks(_Records):
+    name = "tasks"
+    kind = "task"
+
+    def _matching(self, query: TaskSearch) -> list[Task]:
+        employees: dict[UUID, set[UUID]] = {}
+        if query.executor_id is not None:
+            for row in self._uow.table("executors").values():
+                if row.employee_id is not None:
+                    employees.setdefault(row.task_id, set()).add(row.employee_id)
+        values = self._uow.table("field_values")
+        return [
+            task
+            for task in self._rows().values()
+            if query.admits(task, frozenset(employees.get(task.id, ())))
+            and all(
+                key in values.get(("task", task.id, name), ()) for name, key in query.field_values
+            )
+        ]
+
+    def search(
+        self,
+        query: TaskSearch,
+        sort: TaskSort,
+        *,
+        after: tuple[Any, ...] | None,
+        limit: int,
+    ) -> list[Task]:
+        found = self._matching(query)
+        if after is not None:
+            found = [
+                t
+                for t in found
+                if (sort.position(t) < after if sort.descending else sort.position(t) > after)
+            ]
+        found.sort(key=sort.position, reverse=sort.descending)
+        return [_out(t) for t in found[:limit]]
+
+    def count_by_status(self, query: TaskSearch) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        for task in self._matching(attrs.evolve(query, statuses=None)):
+            counts[task.status.value] = counts.get(task.status.value, 0) + 1
+        return counts
+
+
+class _Executors(_Records):
+    name = "executors"
+    kind = "executor"
+
+    def _order(self, record: Any) -> Any:
+        return (record.position, record.id)
+
+    def for_tasks(self, task_ids: Iterable[UUID]) -> list[Executor]:
+        wanted = set(task_ids)
+        found = [r for r in self._rows().values() if r.task_id in wanted]
+        found.sort(key=lambda r: (r.task_id, r.position, r.id))
+        return [_out(r) for r in found]
+
+    def for_employees(
+        self, employee_ids: Sequence[UUID], since: datetime, until: datetime
+    ) -> list[Executor]:
+        wanted = set(employee_ids)
+        found = [
+            r
+            for r in self._rows().values()
+            if r.employee_id in wanted and r.planned_start < until and r.planned_end >= since
+        ]
+        found.sort(key=lambda r: (r.planned_start, r.id))
+        return [_out(r) for r in found]
+
+
+class _WorkLog(_Records):
+    name = "work_log"
+    kind = "work log entry"
+
+    def _order(self, record: Any) -> Any:
+        return (record.worked_on, record.id)
+
+    def for_employees(
+        self, employee_ids: Sequence[UUID], since: datetime, until: datetime
+    ) -> list[WorkLogEntry]:
+        wanted = set(employee_ids)
+        found = [
+            r
+            for r in self._rows().values()
+            if r.employee_id in wanted and since <= r.worked_on < until
+        ]
+        found.sort(key=self._order)
+        return [_out(r) for r in found]
+
+
+class _Dependencies(_Records):
+    name = "dependencies"
+    kind = "dependency"
+    unique = (("predecessor_id", "successor_id"),)
+
+
+class _Comments(_Records):
+    name = "comments"
+    kind = "comment"
+
+
+class _Links(_Records):
+    name = "links"
+    kind = "link"
+
+
+class _Attachments(_Records):
+    name = "attachments"
+    kind = "attachment"
+
+
+class _FieldDefinitions(_Records):
+    name = "field_definitions"
+    kind = "user field"
+    unique = (("entity_kind", "name"),)
+
+    def _order(self, record: Any) -> Any:
+        return (record.position, record.id)
+
+
+class _FieldValues(_Repository):
+    name = "field_values"
+    kind = "user field value"
+
+    def replace(self, entity_kind: str, entity_id: UUID, name: str, keys: Sequence[str]) -> None:
+        rows = self._writable()
+        if keys:
+            rows[(entity_kind, entity_id, name)] = tuple(keys)
+        else:
+            rows.pop((entity_kind, entity_id, name), None)
+
+    def for_entities(
+        self, entity_kind: str, entity_ids: Iterable[UUID]
+    ) -> dict[UUID, dict[str, tuple[str, ...]]]:
+        wanted = set(entity_ids)
+        found: dict[UUID, dict[str, tuple[str, ...]]] = {}
+        for (kind, entity, name), keys in self._rows().items():
+            if kind == entity_kind and entity in wanted:
+                found.setdefault(entity, {})[name] = keys
+        return {entity: dict(sorted(fields.items())) for entity, fields in found.items()}
 
 
 _named: dict[str, MemoryStorage] = {}

@@ -164,6 +164,22 @@ class Statements:
         finally:
             cursor.close()
 
+    def execute(
+        self,
+        db: Connection,
+        key: Hashable,
+        build: Callable[[], Any],
+        params: Mapping[str, Any],
+    ) -> int:
+        """Run a statement that returns no rows; the number of rows it changed."""
+        statement = self._prepare(key, build)
+        cursor = db.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+        try:
+            cursor.execute(statement.sql, statement.arguments(params))
+            return int(cursor.rowcount)
+        finally:
+            cursor.close()
+
     def insert_many(self, db: Connection, table: Table, rows: Iterable[Sequence[Any]]) -> None:
         """Insert rows given as tuples in the table's column order (bulk import)."""
         statement = self._prepare(("insert", table.fullname), lambda: insert(table))

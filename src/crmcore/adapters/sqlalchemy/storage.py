@@ -8,7 +8,7 @@ of clients in one query each.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime, timedelta
 from importlib import resources
 from types import TracebackType
@@ -19,7 +19,7 @@ import attrs
 from sqlalchemy import (
     Connection,
     Engine,
-    Table,
+    and_,
     bindparam,
     create_engine,
     delete,
@@ -36,6 +36,10 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, IntegrityError, NoSuchModuleError, OperationalError
 from sqlalchemy.pool import StaticPool
 
+from crmcore.adapters.sqlalchemy import work
+from crmcore.adapters.sqlalchemy.repository import Repository as _Repository
+from crmcore.adapters.sqlalchemy.repository import in_list as _in_list
+from crmcore.adapters.sqlalchemy.repository import in_params as _in_params
 from crmcore.adapters.sqlalchemy.statements import Codec, Statements, padded, restore
 from crmcore.adapters.sqlalchemy.tables import Tables, build_tables
 from crmcore.domain import (
@@ -57,18 +61,10 @@ from crmcore.domain import (
     TimelineFilter,
 )
 from crmcore.domain.clients import search_key
-from crmcore.errors import DuplicateError, StaleObject, StorageError
+from crmcore.errors import DuplicateError, StorageError
 from crmcore.ports import StorageOptions
 
 __all__ = ["SQLAlchemyStorage"]
-
-_ID_CHUNK = 500  # ids per IN (...) list, well under every driver's parameter limit
-
-
-def _chunks(values: Iterable[Any]) -> Iterable[list[Any]]:
-    items = list(values)
-    for start in range(0, len(items), _ID_CHUNK):
-        yield items[start : start + _ID_CHUNK]
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _: Any) -> None:
@@ -114,7 +110,15 @@ class SQLAlchemyStorage:
         self.tables = build_tables(options.table_prefix, options.schema)
         self.codec = Codec(engine)
         self.statements = Statements(engine)
+        self._mappers: dict[str, Any] = {}
         self._owns_engine = owns_engine
+
+    def mapper(self, name: str, build: Callable[[], Any]) -> Any:
+        """The record mapper of one table, built once per storage."""
+        found = self._mappers.get(name)
+        if found is None:
+            found = self._mappers[name] = build()
+        return found
 
     @classmethod
     def from_url(cls, url: str, options: StorageOptions) -> SQLAlchemyStorage:
@@ -221,6 +225,16 @@ class SQLUnitOfWork:
         self.events = _Events(self, t)
         self.timeline = _Timeline(self, t)
         self.history = _History(self, t)
+        self.projects = work.Projects(self, t)
+        self.tasks = work.Tasks(self, t)
+        self.executors = work.Executors(self, t)
+        self.work_log = work.WorkLog(self, t)
+        self.dependencies = work.Dependencies(self, t)
+        self.comments = work.Comments(self, t)
+        self.links = work.Links(self, t)
+        self.attachments = work.Attachments(self, t)
+        self.field_definitions = work.FieldDefinitions(self, t)
+        self.field_values = work.FieldValues(self, t)
 
     @property
     def connection(self) -> Connection:
@@ -259,59 +273,6 @@ class SQLUnitOfWork:
     def rollback(self) -> None:
         if self._connection is not None and self._connection.in_transaction():
             self._connection.rollback()
-
-
-class _Repository:
-    def __init__(self, uow: SQLUnitOfWork, tables: Tables) -> None:
-        self._uow = uow
-        self.t = tables
-        self.codec = uow._storage.codec
-        self.statements = uow._storage.statements
-
-    @property
-    def db(self) -> Connection:
-        return self._uow.connection
-
-    def _rows(self, key: Hashable, build: Callable[[], Any], **params: Any) -> list[Sequence[Any]]:
-        return self.statements.rows(self.db, key, build, params)
-
-    def _rows_in(
-        self, key: str, columns: Callable[[], list[Any]], column: Any, values: Iterable[Any]
-    ) -> list[Sequence[Any]]:
-        """Rows whose ``column`` is one of ``values`` (already encoded), in chunks of few shapes."""
-        rows: list[Sequence[Any]] = []
-        for chunk in _chunks(set(values)):
-            rows.extend(self._rows_in_chunk(key, columns, column, padded(chunk)))
-        return rows
-
-    def _rows_in_chunk(
-        self, key: str, columns: Callable[[], list[Any]], column: Any, wanted: list[Any]
-    ) -> list[Sequence[Any]]:
-        return self._rows(
-            (key, len(wanted)),
-            lambda: select(*columns()).where(_in_list(column, "v", len(wanted))),
-            **_in_params("v", wanted),
-        )
-
-    def _replace(
-        self, table: Table, kind: str, key: Any, values: dict[str, Any], expected: int
-    ) -> None:
-        result = self.db.execute(
-            update(table)
-            .where(table.c.id == values["id"], table.c.version == expected)
-            .values(**values)
-        )
-        if result.rowcount != 1:
-            actual = self.db.scalar(select(table.c.version).where(table.c.id == values["id"]))
-            raise StaleObject(kind, key, expected, actual)
-
-
-def _in_list(column: Any, name: str, size: int) -> Any:
-    return column.in_([bindparam(f"{name}{i}") for i in range(size)])
-
-
-def _in_params(name: str, values: Sequence[Any]) -> dict[str, Any]:
-    return {f"{name}{i}": value for i, value in enumerate(padded(values))}
 
 
 # --- clients -------------------------------------------------------------------
@@ -604,6 +565,8 @@ class _Clients(_Repository):
         for name, table in (
             ("contacts", t.contacts),
             ("events", t.events),
+            ("tasks", t.tasks),
+            ("projects", t.projects),
             ("timeline", t.timeline),
         ):
             where = table.c.client_id == source_id
@@ -650,6 +613,7 @@ def _contact_values(contact: ContactPerson) -> dict[str, Any]:
         "name_sort": contact.name_sort,
         "position": contact.position,
         "phones": _phones_json(contact.phones),
+        "fax": None if contact.fax is None else [contact.fax.e164, contact.fax.extension],
         "email": contact.email,
         "notes": contact.notes,
         "archived": contact.archived,
@@ -660,12 +624,18 @@ def _contact_values(contact: ContactPerson) -> dict[str, Any]:
     }
 
 
+def _fax(codec: Codec, value: Any) -> Phone | None:
+    # SQLAlchemy's JSON type writes None as JSON null, not SQL NULL.
+    pair = None if value is None else codec.json_out(value)
+    return None if pair is None else _make_phone(e164=pair[0], extension=pair[1])
+
+
 class _Contacts(_Repository):
     def _columns(self) -> list[Any]:
         c = self.t.contacts.c
         return [
             c.client_id, c.name, c.position, c.phones, c.email, c.notes, c.archived,
-            c.external_id, c.id, c.version, c.created_at, c.updated_at,
+            c.external_id, c.id, c.version, c.created_at, c.updated_at, c.fax,
         ]  # fmt: skip
 
     def _decode(self, row: Sequence[Any]) -> ContactPerson:
@@ -683,6 +653,7 @@ class _Contacts(_Repository):
             version=row[9],
             created_at=codec.moment_out(row[10]),
             updated_at=codec.moment_out(row[11]),
+            fax=_fax(codec, row[12]),
         )
 
     def add(self, contact: ContactPerson) -> None:
@@ -974,6 +945,25 @@ class _Events(_Repository):
             )
             for row in rows
         ]
+
+    def for_employees(
+        self, employee_ids: Sequence[UUID], since: datetime, until: datetime
+    ) -> list[Event]:
+        c = self.t.events.c
+        wanted = padded([self.codec.uuid_in(id) for id in employee_ids])
+        found = self._select(
+            f"of {len(wanted)} employees",
+            lambda: and_(
+                _in_list(c.employee_id, "e", len(wanted)),
+                c.occurred_at >= bindparam("since"),
+                c.occurred_at < bindparam("until"),
+            ),
+            **_in_params("e", wanted),
+            since=self.codec.moment_in(since),
+            until=self.codec.moment_in(until),
+        )
+        found.sort(key=lambda event: (event.occurred_at, event.id))
+        return found
 
     def add(self, event: Event) -> None:
         if event.external_ref is not None and self.get_by_external_ref(event.external_ref):

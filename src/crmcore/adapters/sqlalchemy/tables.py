@@ -21,6 +21,7 @@ from sqlalchemy import (
     Table,
     Text,
     TypeDecorator,
+    UniqueConstraint,
     Uuid,
 )
 
@@ -76,6 +77,16 @@ class Tables:
     events: Table
     timeline: Table
     history: Table
+    projects: Table
+    tasks: Table
+    executors: Table
+    work_log: Table
+    dependencies: Table
+    comments: Table
+    links: Table
+    attachments: Table
+    field_definitions: Table
+    field_values: Table
 
 
 def _stamps() -> list[Column[Any]]:
@@ -159,6 +170,7 @@ def build_tables(prefix: str = "crm_", schema: str | None = None) -> Tables:
         Column("name_sort", _sortable(300), nullable=False),
         Column("position", String(200)),
         Column("phones", JSON, nullable=False),
+        Column("fax", JSON),
         Column("email", String(320)),
         Column("notes", Text, nullable=False),
         Column("archived", Boolean, nullable=False),
@@ -246,6 +258,180 @@ def build_tables(prefix: str = "crm_", schema: str | None = None) -> Tables:
         Column("new", Text),
     )
     Index(f"ix_{prefix}history_entity", history.c.entity_kind, history.c.entity_id, history.c.at)
+    projects = Table(
+        f"{prefix}projects",
+        metadata,
+        Column("id", Uuid, primary_key=True),
+        Column("code", String(64), nullable=False, unique=True),
+        Column("name", String(500), nullable=False),
+        Column("name_sort", _sortable(500), nullable=False),
+        Column("client_id", Uuid, ForeignKey(fk("clients")), index=True),
+        Column("manager_id", Uuid, ForeignKey(fk("employees"))),
+        Column("controller_id", Uuid, ForeignKey(fk("employees"))),
+        Column("description", Text, nullable=False),
+        Column("planned_start", UTCDateTime),
+        Column("planned_end", UTCDateTime),
+        Column("archived", Boolean, nullable=False),
+        *_stamps(),
+    )
+    # Hours are kept as whole hundredths of an hour; durations as microseconds.
+    tasks = Table(
+        f"{prefix}tasks",
+        metadata,
+        Column("id", Uuid, primary_key=True),
+        Column("name", String(500), nullable=False),
+        Column("name_sort", _sortable(500), nullable=False),
+        Column("search_text", Text, nullable=False),
+        Column("description", Text, nullable=False),
+        Column("author_id", Uuid, ForeignKey(fk("employees")), index=True),
+        Column("controller_id", Uuid, ForeignKey(fk("employees")), index=True),
+        Column("type_code", String(32), ForeignKey(f"{qualified}{prefix}event_types.code")),
+        Column("client_id", Uuid, ForeignKey(fk("clients")), index=True),
+        Column("contact_id", Uuid, ForeignKey(fk("contacts"))),
+        Column("project_id", Uuid, ForeignKey(fk("projects")), index=True),
+        Column("event_id", Uuid, ForeignKey(fk("events")), index=True),
+        Column("planned_start", UTCDateTime, nullable=False),
+        Column("planned_end", UTCDateTime, nullable=False),
+        Column("planned_hours", BigInteger),
+        Column("percent_done", Integer, nullable=False),
+        Column("hours_spent", BigInteger, nullable=False),
+        Column("status", String(16), nullable=False),
+        Column("colour", String(32)),
+        Column("priority", String(16), nullable=False),
+        Column("priority_order", Integer, nullable=False),
+        Column("tags", JSON, nullable=False),
+        Column("progress_mode", String(16), nullable=False),
+        Column("time_zone", String(64), nullable=False),
+        Column("resume_status", String(16)),
+        Column("archived", Boolean, nullable=False),
+        *_stamps(),
+    )
+    Index(f"ix_{prefix}tasks_due", tasks.c.planned_end, tasks.c.id)
+    Index(f"ix_{prefix}tasks_status_due", tasks.c.status, tasks.c.planned_end)
+    executors = Table(
+        f"{prefix}task_executors",
+        metadata,
+        Column("id", Uuid, primary_key=True),
+        Column("task_id", Uuid, ForeignKey(fk("tasks")), nullable=False, index=True),
+        Column("kind", String(16), nullable=False),
+        Column("employee_id", Uuid, ForeignKey(fk("employees"))),
+        Column("group", String(200)),
+        Column("planned_start", UTCDateTime, nullable=False),
+        Column("planned_end", UTCDateTime, nullable=False),
+        Column("status", String(16), nullable=False),
+        Column("percent_done", Integer, nullable=False),
+        Column("planned_hours", BigInteger),
+        Column("hours_spent", BigInteger, nullable=False),
+        Column("comment", Text, nullable=False),
+        Column("position", Integer, nullable=False),
+        *_stamps(),
+    )
+    Index(f"ix_{prefix}task_executors_employee", executors.c.employee_id, executors.c.task_id)
+    Index(
+        f"ix_{prefix}task_executors_employee_period",
+        executors.c.employee_id,
+        executors.c.planned_start,
+    )
+    work_log = Table(
+        f"{prefix}work_log",
+        metadata,
+        Column("id", Uuid, primary_key=True),
+        Column("task_id", Uuid, ForeignKey(fk("tasks")), nullable=False, index=True),
+        Column("executor_id", Uuid, ForeignKey(fk("task_executors")), nullable=False, index=True),
+        Column("employee_id", Uuid, ForeignKey(fk("employees"))),
+        Column("worked_on", UTCDateTime, nullable=False),
+        Column("hours", BigInteger, nullable=False),
+        Column("note", Text, nullable=False),
+        *_stamps(),
+    )
+    Index(f"ix_{prefix}work_log_employee_day", work_log.c.employee_id, work_log.c.worked_on)
+    dependencies = Table(
+        f"{prefix}task_dependencies",
+        metadata,
+        Column("id", Uuid, primary_key=True),
+        Column("predecessor_id", Uuid, ForeignKey(fk("tasks")), nullable=False),
+        Column("successor_id", Uuid, ForeignKey(fk("tasks")), nullable=False, index=True),
+        Column("kind", String(20), nullable=False),
+        Column("lag", BigInteger, nullable=False),
+        *_stamps(),
+        UniqueConstraint("predecessor_id", "successor_id"),
+    )
+    comments = Table(
+        f"{prefix}comments",
+        metadata,
+        Column("id", Uuid, primary_key=True),
+        Column("entity_kind", String(32), nullable=False),
+        Column("entity_id", Uuid, nullable=False),
+        Column("author_id", Uuid, ForeignKey(fk("employees"))),
+        Column("author_name", String(300), nullable=False),
+        Column("text", Text, nullable=False),
+        Column("mentions", JSON, nullable=False),
+        Column("edited", Boolean, nullable=False),
+        Column("archived", Boolean, nullable=False),
+        *_stamps(),
+    )
+    Index(f"ix_{prefix}comments_entity", comments.c.entity_kind, comments.c.entity_id)
+    links = Table(
+        f"{prefix}links",
+        metadata,
+        Column("id", Uuid, primary_key=True),
+        Column("source_kind", String(32), nullable=False),
+        Column("source_id", Uuid, nullable=False),
+        Column("target_kind", String(32), nullable=False),
+        Column("target_id", String(200), nullable=False),
+        Column("note", String(500), nullable=False),
+        *_stamps(),
+    )
+    Index(f"ix_{prefix}links_source", links.c.source_kind, links.c.source_id)
+    Index(f"ix_{prefix}links_target", links.c.target_kind, links.c.target_id)
+    attachments = Table(
+        f"{prefix}attachments",
+        metadata,
+        Column("id", Uuid, primary_key=True),
+        Column("entity_kind", String(32), nullable=False),
+        Column("entity_id", Uuid, nullable=False),
+        Column("name", String(255), nullable=False),
+        Column("media_type", String(255), nullable=False),
+        Column("size", BigInteger, nullable=False),
+        Column("sha256", String(64), nullable=False, index=True),
+        Column("author_id", Uuid, ForeignKey(fk("employees"))),
+        Column("archived", Boolean, nullable=False),
+        *_stamps(),
+    )
+    Index(f"ix_{prefix}attachments_entity", attachments.c.entity_kind, attachments.c.entity_id)
+    field_definitions = Table(
+        f"{prefix}field_definitions",
+        metadata,
+        Column("id", Uuid, primary_key=True),
+        Column("entity_kind", String(32), nullable=False),
+        Column("name", String(64), nullable=False),
+        Column("label", String(200), nullable=False),
+        Column("type", String(16), nullable=False),
+        Column("required", Boolean, nullable=False),
+        Column("choices", JSON, nullable=False),
+        Column("default", JSON, nullable=False),
+        Column("position", Integer, nullable=False),
+        Column("archived", Boolean, nullable=False),
+        *_stamps(),
+        UniqueConstraint("entity_kind", "name"),
+    )
+    field_values = Table(
+        f"{prefix}field_values",
+        metadata,
+        Column("entity_kind", String(32), primary_key=True),
+        Column("entity_id", Uuid, primary_key=True),
+        Column("name", String(64), primary_key=True),
+        Column("position", Integer, primary_key=True, autoincrement=False),
+        Column("key", Text, nullable=False),
+        # Indexed in place of the key, which may be longer than an index entry can be.
+        Column("key_prefix", String(200), nullable=False),
+    )
+    Index(
+        f"ix_{prefix}field_values_lookup",
+        field_values.c.entity_kind,
+        field_values.c.name,
+        field_values.c.key_prefix,
+    )
     return Tables(
         metadata=metadata,
         clients=clients,
@@ -258,4 +444,14 @@ def build_tables(prefix: str = "crm_", schema: str | None = None) -> Tables:
         events=events,
         timeline=timeline,
         history=history,
+        projects=projects,
+        tasks=tasks,
+        executors=executors,
+        work_log=work_log,
+        dependencies=dependencies,
+        comments=comments,
+        links=links,
+        attachments=attachments,
+        field_definitions=field_definitions,
+        field_values=field_values,
     )

@@ -1,0 +1,321 @@
+"""What the SQL repositories share, and one generic repository for plain records.
+
+Most records crmcore added after clients and events (tasks, executors, work
+log, dependencies, comments, links, attachments, user-field definitions,
+projects) are rows whose columns are named after the attrs fields.  A
+:class:`Mapper` derives each column's conversion from the field's type once
+per storage, and :class:`RecordRepository` stores and reads such records with
+statements compiled once per shape.
+"""
+
+from __future__ import annotations
+
+import enum
+import types
+import typing
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
+from uuid import UUID
+
+import attrs
+from sqlalchemy import Connection, Table, bindparam, delete, select, update
+
+from crmcore.adapters.sqlalchemy.statements import Codec, padded, restore
+from crmcore.adapters.sqlalchemy.tables import Tables
+from crmcore.domain import Phone
+from crmcore.errors import DuplicateError, StaleObject
+
+if TYPE_CHECKING:
+    from crmcore.adapters.sqlalchemy.storage import SQLUnitOfWork
+
+__all__ = ["Mapper", "RecordRepository", "Repository", "chunks", "in_list", "in_params"]
+
+T = TypeVar("T")
+
+_ID_CHUNK = 500  # ids per IN (...) list, well under every driver's parameter limit
+
+
+def chunks(values: Iterable[Any]) -> Iterable[list[Any]]:
+    items = list(values)
+    for start in range(0, len(items), _ID_CHUNK):
+        yield items[start : start + _ID_CHUNK]
+
+
+def in_list(column: Any, name: str, size: int) -> Any:
+    return column.in_([bindparam(f"{name}{i}") for i in range(size)])
+
+
+def in_params(name: str, values: Sequence[Any]) -> dict[str, Any]:
+    return {f"{name}{i}": value for i, value in enumerate(padded(values))}
+
+
+class Repository:
+    def __init__(self, uow: SQLUnitOfWork, tables: Tables) -> None:
+        self._uow = uow
+        self.t = tables
+        self.codec: Codec = uow._storage.codec
+        self.statements = uow._storage.statements
+
+    @property
+    def db(self) -> Connection:
+        return self._uow.connection
+
+    def _rows(self, key: Hashable, build: Callable[[], Any], **params: Any) -> list[Sequence[Any]]:
+        return self.statements.rows(self.db, key, build, params)
+
+    def _rows_in(
+        self, key: str, columns: Callable[[], list[Any]], column: Any, values: Iterable[Any]
+    ) -> list[Sequence[Any]]:
+        """Rows whose ``column`` is one of ``values`` (already encoded), in chunks of few shapes."""
+        rows: list[Sequence[Any]] = []
+        for chunk in chunks(set(values)):
+            rows.extend(self._rows_in_chunk(key, columns, column, padded(chunk)))
+        return rows
+
+    def _rows_in_chunk(
+        self, key: str, columns: Callable[[], list[Any]], column: Any, wanted: list[Any]
+    ) -> list[Sequence[Any]]:
+        return self._rows(
+            (key, len(wanted)),
+            lambda: select(*columns()).where(in_list(column, "v", len(wanted))),
+            **in_params("v", wanted),
+        )
+
+    def _replace(
+        self, table: Table, kind: str, key: Any, values: dict[str, Any], expected: int
+    ) -> None:
+        result = self.db.execute(
+            update(table)
+            .where(table.c.id == values["id"], table.c.version == expected)
+            .values(**values)
+        )
+        if result.rowcount != 1:
+            actual = self.db.scalar(select(table.c.version).where(table.c.id == values["id"]))
+            raise StaleObject(kind, key, expected, actual)
+
+
+# --- generic records -------------------------------------------------------------
+
+Convert = Callable[[Any], Any]
+_HUNDRED = Decimal(100)
+_MICROSECOND = timedelta(microseconds=1)
+
+
+def _optional(convert: Convert) -> Convert:
+    return lambda value: None if value is None else convert(value)
+
+
+def _same(value: Any) -> Any:
+    return value
+
+
+def _conversions(annotation: Any, codec: Codec) -> tuple[Convert, Convert]:
+    """(into the database, out of it) for a field of type ``annotation``."""
+    args = typing.get_args(annotation)
+    if isinstance(annotation, types.UnionType) or typing.get_origin(annotation) is typing.Union:
+        (inner,) = [arg for arg in args if arg is not type(None)]
+        into, out = _conversions(inner, codec)
+        return _optional(into), _optional(out)
+    if typing.get_origin(annotation) is tuple:
+        item = args[0]
+        if item is UUID:
+            return (
+                lambda value: codec.json_in([str(i) for i in value]),
+                lambda value: tuple(UUID(i) for i in codec.json_out(value)),
+            )
+        return (
+            lambda value: codec.json_in(list(value)),
+            lambda value: tuple(codec.json_out(value)),
+        )
+    if annotation is UUID:
+        return codec.uuid_in, codec.uuid_out
+    if annotation is datetime:
+        return codec.moment_in, codec.moment_out
+    if annotation is Decimal:
+        # Whole hundredths: exact on every database, and summable in SQL.
+        return (lambda value: int(value * _HUNDRED), lambda value: Decimal(value).scaleb(-2))
+    if annotation is timedelta:
+        return (lambda value: value // _MICROSECOND, lambda value: timedelta(microseconds=value))
+    if annotation is bool:
+        return _same, bool
+    if annotation is Phone:
+        return (
+            lambda value: codec.json_in([value.e164, value.extension]),
+            lambda value: Phone(*codec.json_out(value)),
+        )
+    if isinstance(annotation, type) and issubclass(annotation, enum.Enum):
+        return (lambda value: value.value, annotation)
+    if annotation in (str, int):
+        return _same, _same
+    raise TypeError(f"no column conversion for {annotation!r}")  # pragma: no cover
+
+
+class Mapper(Generic[T]):
+    """How one attrs record type maps to a table whose columns carry its field names.
+
+    ``derived`` adds columns computed from the record (sort and search keys)
+    that are written but never read back.
+    """
+
+    def __init__(
+        self,
+        entity_type: type[T],
+        table: Table,
+        codec: Codec,
+        derived: Mapping[str, Callable[[T], Any]] | None = None,
+    ) -> None:
+        hints = typing.get_type_hints(entity_type)
+        self.entity_type = entity_type
+        self.table = table
+        self.names = [field.name for field in attrs.fields(entity_type)]  # type: ignore[arg-type]
+        pairs = [_conversions(hints[name], codec) for name in self.names]
+        self.into = [pair[0] for pair in pairs]
+        self.out = [pair[1] for pair in pairs]
+        self.derived = dict(derived or {})
+        self.make = restore(entity_type)
+        self.columns = [table.c[name] for name in self.names]
+        self.order = list(table.c.keys())
+
+    def values(self, entity: T) -> dict[str, Any]:
+        values = {
+            name: convert(getattr(entity, name))
+            for name, convert in zip(self.names, self.into, strict=True)
+        }
+        for name, compute in self.derived.items():
+            values[name] = compute(entity)
+        return values
+
+    def row(self, entity: T) -> tuple[Any, ...]:
+        values = self.values(entity)
+        return tuple(values[name] for name in self.order)
+
+    def decode(self, row: Sequence[Any]) -> T:
+        return self.make(
+            **{
+                name: convert(value)
+                for name, convert, value in zip(self.names, self.out, row, strict=True)
+            }
+        )
+
+
+class RecordRepository(Repository, Generic[T]):
+    """Stores records of one type: add, read by id or by equal columns, update, delete.
+
+    ``unique`` lists column groups whose values no two records share; a
+    clash raises ``DuplicateError`` naming the group's last column.
+    """
+
+    kind = "record"
+    table_name = ""
+    entity_type: type[Any] = object
+    unique: tuple[tuple[str, ...], ...] = ()
+    derived: ClassVar[Mapping[str, Callable[[Any], Any]]] = {}
+    order_by: tuple[str, ...] = ("id",)
+
+    def __init__(self, uow: SQLUnitOfWork, tables: Tables) -> None:
+        super().__init__(uow, tables)
+        self.table: Table = getattr(tables, self.table_name)
+        self.mapper: Mapper[T] = uow._storage.mapper(
+            self.table_name, lambda: Mapper(self.entity_type, self.table, self.codec, self.derived)
+        )
+
+    def _order(self) -> list[Any]:
+        return [self.table.c[name] for name in self.order_by]
+
+    def _check_unique(self, values: Mapping[str, Any], entity: T) -> None:
+        c = self.table.c
+        for names in self.unique:
+
+            def build(names: tuple[str, ...] = names) -> Any:
+                return select(c.id).where(
+                    *(c[name] == bindparam(name) for name in names), c.id != bindparam("id")
+                )
+
+            params = {name: values[name] for name in (*names, "id")}
+            if self._rows((self.table_name, "unique", names), build, **params):
+                raise DuplicateError(names[-1], getattr(entity, names[-1]))
+
+    def add(self, entity: T) -> None:
+        self.add_many([entity])
+
+    def add_many(self, entities: Sequence[T]) -> None:
+        rows = []
+        for entity in entities:
+            if self.unique:
+                self._check_unique(self.mapper.values(entity), entity)
+            rows.append(self.mapper.row(entity))
+        if self.unique and len(entities) > 1:
+            for names in self.unique:
+                seen = {tuple(getattr(e, name) for name in names) for e in entities}
+                if len(seen) < len(entities):
+                    raise DuplicateError(names[-1], "(repeated within the batch)")
+        self.statements.insert_many(self.db, self.table, rows)
+
+    def get(self, id: UUID) -> T | None:
+        found = self.find(id=id)
+        return found[0] if found else None
+
+    def get_many(self, ids: Iterable[UUID]) -> dict[UUID, T]:
+        rows = self._rows_in(
+            f"{self.table_name} by ids",
+            lambda: self.mapper.columns,
+            self.table.c.id,
+            map(self.codec.uuid_in, ids),
+        )
+        decoded = map(self.mapper.decode, rows)
+        return {entity.id: entity for entity in decoded}  # type: ignore[attr-defined]
+
+    def find(self, **equals: Any) -> list[T]:
+        """Records whose named columns equal the given values (None: IS NULL), in order."""
+        names = tuple(sorted(equals))
+        nulls = tuple(name for name in names if equals[name] is None)
+        index = {name: i for i, name in enumerate(self.mapper.names)}
+        c = self.table.c
+
+        def build() -> Any:
+            conditions = [
+                c[name].is_(None) if name in nulls else c[name] == bindparam(name) for name in names
+            ]
+            return select(*self.mapper.columns).where(*conditions).order_by(*self._order())
+
+        params = {
+            name: self.mapper.into[index[name]](equals[name]) for name in names if name not in nulls
+        }
+        rows = self._rows((self.table_name, "find", names, nulls), build, **params)
+        return [self.mapper.decode(row) for row in rows]
+
+    def update(self, entity: T, expected_version: int) -> None:
+        values = self.mapper.values(entity)
+        self._check_unique(values, entity)
+        c = self.table.c
+        names = [name for name in self.mapper.order if name != "id"]
+
+        def build() -> Any:
+            return (
+                update(self.table)
+                .where(c.id == bindparam("key"), c.version == bindparam("expected"))
+                .values({name: bindparam(f"set_{name}") for name in names})
+            )
+
+        params = {f"set_{name}": values[name] for name in names}
+        changed = self.statements.execute(
+            self.db,
+            (self.table_name, "update"),
+            build,
+            {**params, "key": values["id"], "expected": expected_version},
+        )
+        if changed != 1:
+            stored = self.get(entity.id)  # type: ignore[attr-defined]
+            actual = None if stored is None else stored.version  # type: ignore[attr-defined]
+            raise StaleObject(self.kind, entity.id, expected_version, actual)  # type: ignore[attr-defined]
+
+    def delete(self, id: UUID) -> None:
+        c = self.table.c
+        self.statements.execute(
+            self.db,
+            (self.table_name, "delete"),
+            lambda: delete(self.table).where(c.id == bindparam("key")),
+            {"key": self.codec.uuid_in(id)},
+        )

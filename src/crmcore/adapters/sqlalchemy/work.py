@@ -1,0 +1,405 @@
+"""SQL repositories of projects, tasks and what hangs off any entity.
+
+The registry (:meth:`Tasks.search`) is one indexed statement per shape of
+query: which filters are given, how many statuses, which order.  User-field
+conditions are ``EXISTS`` subqueries on the values table with the field's
+name bound as a parameter, so no name a user chose ever becomes SQL text.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from datetime import datetime
+from typing import Any, ClassVar
+from uuid import UUID
+
+from sqlalchemy import and_, bindparam, delete, exists, func, select, tuple_
+
+from crmcore.adapters.sqlalchemy.repository import (
+    RecordRepository,
+    Repository,
+    in_list,
+    in_params,
+)
+from crmcore.adapters.sqlalchemy.statements import padded
+from crmcore.domain.collaboration import Attachment, Comment, Link
+from crmcore.domain.fields import FieldDefinition
+from crmcore.domain.projects import Project
+from crmcore.domain.tasks import (
+    CLOSED_STATUSES,
+    Dependency,
+    Executor,
+    Task,
+    TaskSearch,
+    TaskSort,
+    WorkLogEntry,
+)
+
+__all__ = [
+    "Attachments",
+    "Comments",
+    "Dependencies",
+    "Executors",
+    "FieldDefinitions",
+    "FieldValues",
+    "Links",
+    "Projects",
+    "Tasks",
+    "WorkLog",
+]
+
+_KEY_PREFIX = 200  # characters of a user-field key kept in the indexed column
+
+
+class Projects(RecordRepository[Project]):
+    kind = "project"
+    table_name = "projects"
+    entity_type = Project
+    unique = (("code",),)
+    derived: ClassVar[Mapping[str, Callable[[Any], Any]]] = {
+        "name_sort": lambda project: project.name_sort
+    }
+
+    def get_by_code(self, code: str) -> Project | None:
+        found = self.find(code=code)
+        return found[0] if found else None
+
+
+_CLOSED = sorted(status.value for status in CLOSED_STATUSES)
+
+
+class Tasks(RecordRepository[Task]):
+    kind = "task"
+    table_name = "tasks"
+    entity_type = Task
+    derived: ClassVar[Mapping[str, Callable[[Any], Any]]] = {
+        "name_sort": lambda task: task.name_sort,
+        "search_text": lambda task: task.search_text,
+        "priority_order": lambda task: task.priority.order,
+    }
+
+    def _filter(
+        self, query: TaskSearch, *, statuses: bool
+    ) -> tuple[tuple[Any, ...], Any, dict[str, Any]]:
+        """(shape, a function building the WHERE conditions, parameters) for ``query``."""
+        c = self.table.c
+        x = self.t.executors.c
+        v = self.t.field_values.c
+        codec = self.codec
+        params: dict[str, Any] = {}
+        status_values = (
+            padded(sorted(s.value for s in query.statuses))
+            if statuses and query.statuses is not None
+            else None
+        )
+        priority_values = (
+            padded(sorted(p.value for p in query.priorities))
+            if query.priorities is not None
+            else None
+        )
+        equal = {
+            "controller_id": query.controller_id,
+            "author_id": query.author_id,
+            "client_id": query.client_id,
+            "project_id": query.project_id,
+        }
+        given = tuple(name for name, value in equal.items() if value is not None)
+        for name in given:
+            params[name] = codec.uuid_in(equal[name])  # type: ignore[arg-type]
+        if query.executor_id is not None:
+            params["executor"] = codec.uuid_in(query.executor_id)
+        if status_values is not None:
+            params.update(in_params("status", status_values))
+        if priority_values is not None:
+            params.update(in_params("priority", priority_values))
+        if query.overdue_at is not None:
+            params["now"] = codec.moment_in(query.overdue_at)
+            params.update(in_params("closed", _CLOSED))
+        if query.since is not None:
+            params["since"] = codec.moment_in(query.since)
+        if query.until is not None:
+            params["until"] = codec.moment_in(query.until)
+        if query.text is not None:
+            escaped = query.text.replace("/", "//").replace("%", "/%").replace("_", "/_")
+            params["pattern"] = f"%{escaped}%"
+        for index, (name, key) in enumerate(query.field_values):
+            params[f"field{index}"] = name
+            params[f"key{index}"] = key
+            params[f"key_prefix{index}"] = str(key)[:_KEY_PREFIX]
+        shape = (
+            given,
+            query.executor_id is not None,
+            None if status_values is None else len(status_values),
+            None if priority_values is None else len(priority_values),
+            query.overdue_at is not None,
+            query.since is not None,
+            query.until is not None,
+            query.text is not None,
+            len(query.field_values),
+            query.include_archived,
+        )
+
+        def conditions() -> list[Any]:
+            where: list[Any] = [c[name] == bindparam(name) for name in given]
+            if not query.include_archived:
+                where.append(c.archived.is_(False))
+            if query.executor_id is not None:
+                where.append(
+                    exists().where(x.task_id == c.id, x.employee_id == bindparam("executor"))
+                )
+            if status_values is not None:
+                where.append(in_list(c.status, "status", len(status_values)))
+            if priority_values is not None:
+                where.append(in_list(c.priority, "priority", len(priority_values)))
+            if query.overdue_at is not None:
+                where.append(c.planned_end < bindparam("now"))
+                where.append(~in_list(c.status, "closed", len(padded(_CLOSED))))
+            if query.since is not None:
+                where.append(c.planned_end >= bindparam("since"))
+            if query.until is not None:
+                where.append(c.planned_start < bindparam("until"))
+            if query.text is not None:
+                where.append(c.search_text.like(bindparam("pattern"), escape="/"))
+            for index in range(len(query.field_values)):
+                where.append(
+                    exists().where(
+                        v.entity_kind == "task",
+                        v.entity_id == c.id,
+                        v.name == bindparam(f"field{index}"),
+                        v.key_prefix == bindparam(f"key_prefix{index}"),
+                        v.key == bindparam(f"key{index}"),
+                    )
+                )
+            return where
+
+        return shape, conditions, params
+
+    def _sort_columns(self, sort: TaskSort) -> list[Any]:
+        c = self.table.c
+        match sort:
+            case TaskSort.DUE:
+                return [c.planned_end, c.id]
+            case TaskSort.START:
+                return [c.planned_start, c.id]
+            case TaskSort.PRIORITY:
+                return [c.priority_order, c.planned_end, c.id]
+            case TaskSort.CREATED:
+                return [c.created_at, c.id]
+            case _:
+                return [c.name_sort, c.id]
+
+    def search(
+        self,
+        query: TaskSearch,
+        sort: TaskSort,
+        *,
+        after: tuple[Any, ...] | None,
+        limit: int,
+    ) -> list[Task]:
+        shape, conditions, params = self._filter(query, statuses=True)
+        columns = self._sort_columns(sort)
+        if after is not None:
+            for index, (column, value) in enumerate(zip(columns, after, strict=True)):
+                params[f"after{index}"] = _encode(self.codec, column.name, value)
+        params["limit"] = limit
+
+        def build() -> Any:
+            where = conditions()
+            if after is not None:
+                position = tuple_(*columns)
+                bound = tuple_(*(bindparam(f"after{i}") for i in range(len(columns))))
+                where.append(position < bound if sort.descending else position > bound)
+            order = [column.desc() for column in columns] if sort.descending else columns
+            return (
+                select(*self.mapper.columns)
+                .where(and_(*where))
+                .order_by(*order)
+                .limit(bindparam("limit"))
+            )
+
+        rows = self._rows(("tasks", "search", shape, sort, after is not None), build, **params)
+        return [self.mapper.decode(row) for row in rows]
+
+    def count_by_status(self, query: TaskSearch) -> dict[str, int]:
+        shape, conditions, params = self._filter(query, statuses=False)
+        c = self.table.c
+
+        def build() -> Any:
+            return select(c.status, func.count()).where(and_(*conditions())).group_by(c.status)
+
+        rows = self._rows(("tasks", "count", shape), build, **params)
+        return {status: int(count) for status, count in rows}
+
+
+def _encode(codec: Any, column: str, value: Any) -> Any:
+    if isinstance(value, UUID):
+        return codec.uuid_in(value)
+    if isinstance(value, datetime):
+        return codec.moment_in(value)
+    return value
+
+
+class Executors(RecordRepository[Executor]):
+    kind = "executor"
+    table_name = "executors"
+    entity_type = Executor
+    order_by = ("position", "id")
+
+    def for_tasks(self, task_ids: Iterable[UUID]) -> list[Executor]:
+        rows = self._rows_in(
+            "executors of tasks",
+            lambda: self.mapper.columns,
+            self.table.c.task_id,
+            map(self.codec.uuid_in, task_ids),
+        )
+        found = [self.mapper.decode(row) for row in rows]
+        found.sort(key=lambda row: (row.task_id, row.position, row.id))
+        return found
+
+    def for_employees(
+        self, employee_ids: Sequence[UUID], since: datetime, until: datetime
+    ) -> list[Executor]:
+        c = self.table.c
+        wanted = padded([self.codec.uuid_in(id) for id in employee_ids])
+
+        def build() -> Any:
+            return (
+                select(*self.mapper.columns)
+                .where(
+                    in_list(c.employee_id, "e", len(wanted)),
+                    c.planned_start < bindparam("until"),
+                    c.planned_end >= bindparam("since"),
+                )
+                .order_by(c.planned_start, c.id)
+            )
+
+        rows = self._rows(
+            ("executors", "of employees", len(wanted)),
+            build,
+            **in_params("e", wanted),
+            since=self.codec.moment_in(since),
+            until=self.codec.moment_in(until),
+        )
+        return [self.mapper.decode(row) for row in rows]
+
+
+class WorkLog(RecordRepository[WorkLogEntry]):
+    kind = "work log entry"
+    table_name = "work_log"
+    entity_type = WorkLogEntry
+    order_by = ("worked_on", "id")
+
+    def for_employees(
+        self, employee_ids: Sequence[UUID], since: datetime, until: datetime
+    ) -> list[WorkLogEntry]:
+        c = self.table.c
+        wanted = padded([self.codec.uuid_in(id) for id in employee_ids])
+
+        def build() -> Any:
+            return (
+                select(*self.mapper.columns)
+                .where(
+                    in_list(c.employee_id, "e", len(wanted)),
+                    c.worked_on >= bindparam("since"),
+                    c.worked_on < bindparam("until"),
+                )
+                .order_by(c.worked_on, c.id)
+            )
+
+        rows = self._rows(
+            ("work log", "of employees", len(wanted)),
+            build,
+            **in_params("e", wanted),
+            since=self.codec.moment_in(since),
+            until=self.codec.moment_in(until),
+        )
+        return [self.mapper.decode(row) for row in rows]
+
+
+class Dependencies(RecordRepository[Dependency]):
+    kind = "dependency"
+    table_name = "dependencies"
+    entity_type = Dependency
+    unique = (("predecessor_id", "successor_id"),)
+
+
+class Comments(RecordRepository[Comment]):
+    kind = "comment"
+    table_name = "comments"
+    entity_type = Comment
+
+
+class Links(RecordRepository[Link]):
+    kind = "link"
+    table_name = "links"
+    entity_type = Link
+
+
+class Attachments(RecordRepository[Attachment]):
+    kind = "attachment"
+    table_name = "attachments"
+    entity_type = Attachment
+
+
+class FieldDefinitions(RecordRepository[FieldDefinition]):
+    kind = "user field"
+    table_name = "field_definitions"
+    entity_type = FieldDefinition
+    unique = (("entity_kind", "name"),)
+    order_by = ("position", "id")
+
+
+class FieldValues(Repository):
+    """User-field values: rows of (entity, field name, position, key)."""
+
+    def __init__(self, uow: Any, tables: Any) -> None:
+        super().__init__(uow, tables)
+        self.table = tables.field_values
+
+    def replace(self, entity_kind: str, entity_id: UUID, name: str, keys: Sequence[str]) -> None:
+        c = self.table.c
+        entity = self.codec.uuid_in(entity_id)
+        self.statements.execute(
+            self.db,
+            ("field values", "clear"),
+            lambda: delete(self.table).where(
+                c.entity_kind == bindparam("kind"),
+                c.entity_id == bindparam("entity"),
+                c.name == bindparam("name"),
+            ),
+            {"kind": entity_kind, "entity": entity, "name": name},
+        )
+        self.statements.insert_many(
+            self.db,
+            self.table,
+            [
+                (entity_kind, entity, name, position, key, key[:_KEY_PREFIX])
+                for position, key in enumerate(keys)
+            ],
+        )
+
+    def for_entities(
+        self, entity_kind: str, entity_ids: Iterable[UUID]
+    ) -> dict[UUID, dict[str, tuple[str, ...]]]:
+        c = self.table.c
+        found: dict[UUID, dict[str, list[str]]] = {}
+        wanted = [self.codec.uuid_in(id) for id in set(entity_ids)]
+        for start in range(0, len(wanted), 500):
+            chunk = padded(wanted[start : start + 500])
+
+            def build(size: int = len(chunk)) -> Any:
+                return (
+                    select(c.entity_id, c.name, c.key)
+                    .where(c.entity_kind == bindparam("kind"), in_list(c.entity_id, "e", size))
+                    .order_by(c.entity_id, c.name, c.position)
+                )
+
+            rows = self._rows(
+                ("field values", "of", len(chunk)), build, kind=entity_kind, **in_params("e", chunk)
+            )
+            for entity, name, key in rows:
+                found.setdefault(self.codec.uuid_out(entity), {}).setdefault(name, []).append(key)
+        return {
+            entity: {name: tuple(keys) for name, keys in fields.items()}
+            for entity, fields in found.items()
+        }
