@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 import crmcore
 from crmcore.crm import CRM
 from crmcore.domain import Client, ClientKind, Employee
+from crmcore.domain.tasks import last_day
 from crmcore.services.cards import ClientCard
 
 __all__ = ["build", "print_card", "run"]
@@ -170,6 +171,9 @@ _KIND = {
 }
 
 
+_ENTRY_KINDS = {"task": "Задача", "task_status": "Статус задачі", "comment": "Коментар"}
+
+
 def print_card(crm: CRM, card: ClientCard, out: Callable[[str], None] = print) -> None:
     """Print a client card and its latest timeline the way a person reads it."""
     client: Client = card.client
@@ -191,12 +195,17 @@ def print_card(crm: CRM, card: ClientCard, out: Callable[[str], None] = print) -
                 + (f", {contact.position}" if contact.position else "")
                 + (f" — {phones}" if phones else "")
             )
+    if card.open_tasks:
+        out("│ Відкриті задачі:")
+        for task in card.open_tasks:
+            due = last_day(task.planned_end, KYIV).strftime("%d.%m.%Y")
+            out(f"│   • {task.name} — до {due}, {task.status.label}, {task.percent_done}%")
     out("│ Історія (нові зверху):")
     types = {t.code: t.name for t in crm.event_types.list(include_archived=True)}
     employees: dict[object, Employee] = {e.id: e for e in crm.employees.list(include_archived=True)}
     for entry in card.timeline:
         who = employees.get(entry.employee_id)
-        kind = types.get(entry.type_code or "", entry.kind)
+        kind = _ENTRY_KINDS.get(entry.kind) or types.get(entry.type_code or "", entry.kind)
         line = f"│   {_local(entry.occurred_at)}  {kind}: {entry.title}"
         out(line + (f" ({who.name})" if who else ""))
         if entry.summary:
@@ -227,7 +236,7 @@ def run(url: str, out: Callable[[str], None] = print) -> None:
         who = match.contact.name if match.contact else "основна лінія"
         out(f"   Визначено: {match.client.name} (код {match.client.code}) — {who}")
         iryna = crm.acting_as("2")
-        before = len(crm.timeline(match.client, limit=1000))
+        before = len(crm.timeline(match.client, kinds=["event"], limit=1000))
         call = iryna.events.log(
             match.client,
             contact=match.contact,
@@ -239,10 +248,26 @@ def run(url: str, out: Callable[[str], None] = print) -> None:
             occurred_at=now,
             external_ref=f"pbx:{uuid.uuid4()}",
         )
-        after = len(crm.timeline(match.client, limit=1000))
+        after = len(crm.timeline(match.client, kinds=["event"], limit=1000))
         out(
             f"   Петрова Ірина записала розмову ({call.duration}); подій в історії клієнта: "
             f"{before} → {after}"
+        )
+        friday = (
+            now.astimezone(KYIV) + timedelta(days=(4 - now.astimezone(KYIV).weekday()) % 7)
+        ).date()
+        task = iryna.tasks.create_from_event(
+            call,
+            name="Виставити рахунок на 10 ліцензій і 40 годин впровадження",
+            start=now,
+            end=friday,
+            controller="1",
+            executors=["2", "3"],
+            priority="high",
+        )
+        out(
+            f"   Задача «{task.name}» до {friday:%d.%m.%Y}: "
+            f"{len(crm.tasks.executors(task))} виконавці, статус «{task.status.label}»"
         )
         out("")
         print_card(crm, crm.card(match.client, timeline_limit=10), out)

@@ -81,8 +81,10 @@ def crmcore_authorize(actor: Actor, action: str, entity_kind: str, entity: Any) 
     ``action`` is one of ``"read"``, ``"create"``, ``"update"``, ``"archive"``,
     ``"restore"``, ``"merge"``, ``"import"``; ``entity_kind`` names the
     capability (``"client"``, ``"contact"``, ``"employee"``, ``"event_type"``,
-    ``"event"``, ``"timeline"``, ``"history"``); ``entity`` is the object acted
-    on, or None for searches and lists.
+    ``"event"``, ``"timeline"``, ``"history"``, ``"task"``, ``"executor"``,
+    ``"work_log"``, ``"dependency"``, ``"project"``, ``"user_field"``,
+    ``"comment"``, ``"link"``, ``"attachment"``); ``entity`` is the object
+    acted on, or None for searches and lists.
 
     Every implementation is called.  If any returns False, the call raises
     :class:`crmcore.errors.PermissionDenied` and writes nothing.  Return None

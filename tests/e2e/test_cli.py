@@ -41,7 +41,8 @@ def test_demo_database_is_kept_and_grows_with_every_run(tmp_path: Path) -> None:
     assert "подій в історії клієнта: 5 → 6" in second.stdout
     with crmcore.open(f"sqlite:///{database}") as crm:
         assert len(crm.clients.search()) == 6
-        assert len(crm.timeline("1", limit=100)) == 6
+        assert len(crm.timeline("1", kinds=["event"], limit=100)) == 6
+        assert len(crm.tasks.registry(client="1")) == 2
 
 
 def test_demo_without_db_leaves_nothing_behind(

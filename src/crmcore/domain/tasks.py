@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Iterable, Sequence
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 from uuid import UUID
+from zoneinfo import ZoneInfo
 
 import attrs
 
@@ -42,6 +43,7 @@ __all__ = [
     "Transition",
     "WorkLogEntry",
     "constraint",
+    "last_day",
     "roll_up",
 ]
 
@@ -360,6 +362,21 @@ class Dependency(Record):
     def __attrs_post_init__(self) -> None:
         if self.predecessor_id == self.successor_id:
             raise ValidationError("successor", "a task cannot depend on itself")
+
+
+def last_day(end: datetime, zone: ZoneInfo) -> date:
+    """The last day a planned end covers in ``zone``: an end at local midnight
+    (a task due "on the 27th" ends at 00:00 on the 28th) covers the day before.
+
+    Example:
+        >>> from datetime import UTC
+        >>> last_day(datetime(2014, 11, 27, 22, 0, tzinfo=UTC), ZoneInfo("Europe/Kyiv"))
+        datetime.date(2014, 11, 27)
+    """
+    local = end.astimezone(zone)
+    if local.time() == time(0):
+        return local.date() - timedelta(days=1)
+    return local.date()
 
 
 def constraint(dependency: Dependency, predecessor: Task) -> tuple[str, datetime]:

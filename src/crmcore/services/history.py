@@ -5,6 +5,10 @@ from __future__ import annotations
 from uuid import UUID
 
 from crmcore.domain import Change, Client, ContactPerson, Employee, Event, EventType
+from crmcore.domain.collaboration import Attachment, Comment, Link
+from crmcore.domain.fields import FieldDefinition
+from crmcore.domain.projects import Project
+from crmcore.domain.tasks import Dependency, Executor, Task, WorkLogEntry
 from crmcore.errors import ValidationError
 from crmcore.services.base import Service
 
@@ -16,6 +20,15 @@ _KINDS: dict[type, str] = {
     Employee: "employee",
     EventType: "event_type",
     Event: "event",
+    Task: "task",
+    Executor: "executor",
+    WorkLogEntry: "work_log",
+    Dependency: "dependency",
+    Project: "project",
+    FieldDefinition: "user_field",
+    Comment: "comment",
+    Link: "link",
+    Attachment: "attachment",
 }
 
 

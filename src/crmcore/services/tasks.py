@@ -54,6 +54,7 @@ from crmcore.domain.tasks import (
     Transition,
     WorkLogEntry,
     constraint,
+    last_day,
     roll_up,
 )
 from crmcore.errors import IllegalTransition, PermissionDenied, ValidationError
@@ -142,11 +143,8 @@ class TaskCard:
             return value.astimezone(zone).strftime("%d/%m/%Y %H:%M")
 
         def day(value: datetime, *, end: bool = False) -> str:
-            local = value.astimezone(zone)
-            if end and local.time() == time(0):
-                # An end at midnight is the end of the day before: show that day.
-                local -= timedelta(days=1)
-            return local.strftime("%d/%m/%Y")
+            shown = last_day(value, zone) if end else value.astimezone(zone).date()
+            return shown.strftime("%d/%m/%Y")
 
         def person(employee: Employee | None) -> str:
             return "" if employee is None else f"{employee.code} {employee.name}"
