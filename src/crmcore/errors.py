@@ -67,8 +67,8 @@ class Conflict(CRMError):
 class DuplicateError(Conflict, ValidationError):
     """A value that must be unique is taken already (e.g. a client code)."""
 
-    def __init__(self, field: str, value: object) -> None:
-        ValidationError.__init__(self, field, f"{value!r} is already taken")
+    def __init__(self, field: str, value: object, problem: str | None = None) -> None:
+        ValidationError.__init__(self, field, problem or f"{value!r} is already taken")
         self.value = value
 
 
@@ -103,7 +103,7 @@ class IllegalTransition(Conflict):
         self.status = status
         self.allowed = allowed
         super().__init__(
-            f"cannot {action} a {kind} that is {status}; "
+            f"cannot {action} {'an' if kind[0] in 'aeiou' else 'a'} {kind} that is {status}; "
             f"{action} is allowed from: {', '.join(sorted(allowed)) or 'nothing'}"
         )
 

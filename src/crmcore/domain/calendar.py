@@ -263,9 +263,10 @@ def build_calendar(
       tasks and rows whose task is not in ``tasks`` are left out, and so is
       their logged time.
     * **planned hours** -- a row's planned hours are its own
-      ``planned_hours``, else the task's ``planned_hours`` split equally over
-      the task's rows that are not declined (of every employee, department
-      or group), else 0.  They are spread over the buckets in proportion to
+      ``planned_hours``, else an equal share of what is left of the task's
+      ``planned_hours`` after the rows with hours of their own (over the
+      task's rows without hours that are not declined, of every employee,
+      department or group), else 0.  They are spread over the buckets in proportion to
       how much of the planned period each bucket holds, in whole hundredths:
       the hours planned up to each bucket's end are rounded down, and the
       bucket gets the difference from its start, so the rounding remainder
@@ -456,13 +457,17 @@ def _planned_cents(rows: Sequence[Executor], tasks: Mapping[UUID, Task]) -> dict
         # Hours are whole hundredths already (the model quantizes them), so
         # splitting in integer hundredths is exact; rounding as in
         # _planned_share puts the spare hundredths on the last rows.
-        total = _cents(tasks[task_id].planned_hours or _ZERO)
-        count = len(task_rows)
-        for index, row in enumerate(task_rows):
-            if row.planned_hours is not None:
-                cents[row.id] = _cents(row.planned_hours)
-            else:
-                cents[row.id] = total * (index + 1) // count - total * index // count
+        # Rows with hours of their own keep them; the rest of the task's hours
+        # are split equally among the rows without.
+        own = [row for row in task_rows if row.planned_hours is not None]
+        rest = [row for row in task_rows if row.planned_hours is None]
+        for row in own:
+            cents[row.id] = _cents(row.planned_hours or _ZERO)
+        planned = _cents(tasks[task_id].planned_hours or _ZERO)
+        total = max(planned - sum(cents[row.id] for row in own), 0)
+        count = len(rest)
+        for index, row in enumerate(rest):
+            cents[row.id] = total * (index + 1) // count - total * index // count
     return cents
 
 

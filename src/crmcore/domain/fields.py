@@ -103,7 +103,8 @@ class FieldDefinition(Record):
             raise ValidationError(self.path, self._wrong(value)) from None
 
     def _wrong(self, value: Any) -> str:
-        return f"{value!r} is not a {self.type.value.replace('_', '-')} value"
+        name = self.type.value.replace("_", "-")
+        return f"{value!r} is not {'an' if name[0] in 'aeiou' else 'a'} {name} value"
 
     def keys(self, value: Any) -> tuple[str, ...]:
         """The stored text keys of a canonical value (one per item of a multi-choice)."""
@@ -157,9 +158,9 @@ def _text(field: FieldDefinition, value: Any) -> str:
 
 
 def _integer(field: FieldDefinition, value: Any) -> int:
+    if isinstance(value, str) and value.strip().lstrip("+-").isdigit():
+        value = int(value)
     if isinstance(value, bool) or not isinstance(value, int):
-        if isinstance(value, str) and value.strip().lstrip("+-").isdigit():
-            return int(value)
         raise ValidationError(field.path, field._wrong(value))
     if abs(value) >= 2**63:
         raise ValidationError(field.path, "is too large")
@@ -172,7 +173,12 @@ def _decimal(field: FieldDefinition, value: Any) -> Decimal:
     number = Decimal(str(value)) if not isinstance(value, Decimal) else value
     if not number.is_finite():
         raise ValidationError(field.path, "must be a finite number")
-    return number.normalize() if number != 0 else Decimal(0)
+    if number == 0:
+        return Decimal(0)
+    normal = number.normalize()
+    # 1300 normalises to 1.3E+3; keep whole numbers written out.
+    exponent = normal.as_tuple().exponent
+    return normal.quantize(Decimal(1)) if isinstance(exponent, int) and exponent > 0 else normal
 
 
 def _date(field: FieldDefinition, value: Any) -> date:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime, time, timedelta
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 from uuid import UUID
 from zoneinfo import ZoneInfo
@@ -268,9 +268,15 @@ class Task(Record):
     def is_open(self) -> bool:
         return self.status not in CLOSED_STATUSES
 
-    def is_overdue(self, now: datetime) -> bool:
-        """Open and its planned end has passed."""
-        return self.is_open and self.planned_end < now
+    def is_overdue(self, now: datetime, zone: ZoneInfo | None = None) -> bool:
+        """Open, and the last day its planned end covers (see :func:`last_day`)
+        has ended at ``now`` in ``zone`` (the task's own zone when omitted).
+
+        Overdue is judged by days, as people judge deadlines: a task due on the
+        6th is overdue from the first moment of the 7th where the viewer is.
+        """
+        where = zone or ZoneInfo(self.time_zone)
+        return self.is_open and last_day(self.planned_end, where) < now.astimezone(where).date()
 
     @property
     def name_sort(self) -> str:
@@ -403,8 +409,9 @@ def roll_up(task: Task, executors: Iterable[Executor]) -> tuple[int, Decimal]:
 
     Hours are the sum over every row (declined rows keep the hours they
     logged).  Percent is weighted by the rows' planned hours, or equal weights
-    when no counting row has any, over the rows that are not declined; it is
-    the task's own value in ``manual`` mode, and 0 with no counting rows.
+    when no counting row has any, over the rows that are not declined, rounded
+    half up to a whole percent; it is the task's own value in ``manual`` mode,
+    and 0 with no counting rows.
     """
     rows = list(executors)
     hours = sum((row.hours_spent for row in rows), Decimal("0.00"))
@@ -418,7 +425,7 @@ def roll_up(task: Task, executors: Iterable[Executor]) -> tuple[int, Decimal]:
         weights = [Decimal(1)] * len(counting)
     total = sum(weights, Decimal(0))
     done = sum((w * row.percent_done for w, row in zip(weights, counting, strict=True)), Decimal(0))
-    return int((done / total).to_integral_value()), hours
+    return int((done / total).quantize(Decimal(1), rounding=ROUND_HALF_UP)), hours
 
 
 @attrs.frozen
@@ -528,7 +535,9 @@ class TaskSearch:
     project_id: UUID | None = None
     statuses: frozenset[TaskStatus] | None = None
     priorities: frozenset[Priority] | None = None
-    overdue_at: datetime | None = None  # only tasks overdue at this moment
+    #: Only open tasks with a planned end at or before this moment: the start of
+    #: the viewer's day, so a task is overdue once the day it was due has ended.
+    overdue_at: datetime | None = None
     since: datetime | None = None  # the planned period overlaps [since, until)
     until: datetime | None = None
     text: str | None = None  # already a search key
@@ -547,7 +556,7 @@ class TaskSearch:
             and (self.project_id is None or task.project_id == self.project_id)
             and (self.statuses is None or task.status in self.statuses)
             and (self.priorities is None or task.priority in self.priorities)
-            and (self.overdue_at is None or task.is_overdue(self.overdue_at))
+            and (self.overdue_at is None or (task.is_open and task.planned_end <= self.overdue_at))
             and (self.since is None or task.planned_end >= self.since)
             and (self.until is None or task.planned_start < self.until)
             and (self.text is None or self.text in task.search_text)

@@ -76,27 +76,30 @@ class DiscussionService(Service):
                 mentions=named,
             )
             stored = self._add(uow, uow.comments, comment)
-            client_id = _client_of(kind, found)
-            if client_id is not None:
-                summary = (
-                    text if len(text) <= _SUMMARY_LENGTH else text[: _SUMMARY_LENGTH - 1] + "…"
-                )
-                title = getattr(found, "name", None) or getattr(found, "subject", "")
-                uow.timeline.add_many(
-                    [
-                        TimelineEntry(
-                            client_id=client_id,
-                            occurred_at=stored.created_at or self._now(),
-                            kind="comment",
-                            source_id=stored.id,
-                            title=f"{self.actor.name}: {title}",
-                            summary=summary,
-                            employee_id=self.actor.employee_id,
-                            contact_id=getattr(found, "contact_id", None),
-                        )
-                    ]
-                )
+            self._show(uow, kind, found, stored)
             return stored
+
+    def _show(self, uow: UnitOfWork, kind: str, entity: Any, comment: Comment) -> None:
+        """Keep the comment's line on the client's timeline in step with the comment."""
+        client_id = _client_of(kind, entity)
+        if client_id is None:
+            return
+        entry = None
+        if not comment.archived:
+            text = comment.text
+            summary = text if len(text) <= _SUMMARY_LENGTH else text[: _SUMMARY_LENGTH - 1] + "…"
+            title = getattr(entity, "name", None) or getattr(entity, "subject", "")
+            entry = TimelineEntry(
+                client_id=client_id,
+                occurred_at=comment.created_at or self._now(),
+                kind="comment",
+                source_id=comment.id,
+                title=f"{comment.author_name}: {title}",
+                summary=summary,
+                employee_id=comment.author_id,
+                contact_id=getattr(entity, "contact_id", None),
+            )
+        uow.timeline.replace("comment", comment.id, entry)
 
     def _mentions(
         self, uow: UnitOfWork, text: object, explicit: Iterable[Employee | UUID | str]
@@ -125,14 +128,19 @@ class DiscussionService(Service):
             stored = self._find(uow, comment)
             if self.actor.employee_id is not None and stored.author_id != self.actor.employee_id:
                 raise PermissionDenied(f"{self.actor.name} may not edit another person's comment")
-            mentions = self._mentions(uow, text, ())
-            return self._update(
+            # Whoever was mentioned has been told already; an edit only adds people.
+            added = self._mentions(uow, text, ())
+            mentions = tuple(dict.fromkeys(stored.mentions + added))
+            changed = self._update(
                 uow,
                 uow.comments,
                 stored,
                 comment,
                 {"text": text, "mentions": mentions, "edited": True},
             )
+            kind, entity = find_entity(uow, (changed.entity_kind, changed.entity_id))
+            self._show(uow, kind, entity, changed)
+            return changed
 
     def archive(self, comment: Comment | UUID) -> Comment:
         """Hide a comment from the discussion; it stays in history."""
@@ -140,7 +148,10 @@ class DiscussionService(Service):
             stored = self._find(uow, comment)
             if self.actor.employee_id is not None and stored.author_id != self.actor.employee_id:
                 raise PermissionDenied(f"{self.actor.name} may not remove another person's comment")
-            return self._archive(uow, uow.comments, stored, comment)
+            changed = self._archive(uow, uow.comments, stored, comment)
+            kind, entity = find_entity(uow, (changed.entity_kind, changed.entity_id))
+            self._show(uow, kind, entity, changed)
+            return changed
 
     def of(self, entity: EntityRef, *, include_archived: bool = False) -> list[Comment]:
         """The discussion of a card, oldest first."""
@@ -238,6 +249,11 @@ class AttachmentService(Service):
     """``crm.attachments``: files attached to cards, kept in a content-addressed blob store."""
 
     kind = "attachment"
+
+    @property
+    def store(self) -> BlobStore | None:
+        """The blob store keeping this CRM's attachment contents (None if it has none)."""
+        return self._context.runtime.blobs
 
     def _store(self) -> BlobStore:
         store = self._context.runtime.blobs
@@ -346,6 +362,11 @@ class AttachmentService(Service):
         """Take an attachment off its card; the content stays in the store."""
         with self._unit_of_work() as uow:
             return self._archive(uow, uow.attachments, self._find(uow, attachment), attachment)
+
+    def restore(self, attachment: Attachment | UUID) -> Attachment:
+        """Put an archived attachment back on its card."""
+        with self._unit_of_work() as uow:
+            return self._restore(uow, uow.attachments, self._find(uow, attachment), attachment)
 
     def of(self, entity: EntityRef, *, include_archived: bool = False) -> list[Attachment]:
         """The attachments of a card, oldest first."""

@@ -8,6 +8,7 @@ them later.  Values are checked against the definitions on every write.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterable, Mapping
 from typing import Any
 from uuid import UUID
@@ -37,6 +38,9 @@ def _resolve(uow: UnitOfWork, definition: FieldDefinition, value: Any) -> Any:
     """Employee and client values may be given as entities or codes; store their ids."""
     if value is None:
         return None
+    if isinstance(value, str) and definition.type in (FieldType.EMPLOYEE, FieldType.CLIENT):
+        with contextlib.suppress(ValueError):  # an id written out; anything else is a code
+            value = UUID(value)
     if definition.type is FieldType.EMPLOYEE and isinstance(value, (Employee, str)):
         return find_employee(uow, value, definition.path).id
     if definition.type is FieldType.CLIENT and isinstance(value, (Client, str)):

@@ -11,10 +11,11 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
@@ -57,7 +58,7 @@ from crmcore.domain.tasks import (
     last_day,
     roll_up,
 )
-from crmcore.errors import IllegalTransition, PermissionDenied, ValidationError
+from crmcore.errors import DuplicateError, IllegalTransition, PermissionDenied, ValidationError
 from crmcore.ports import UnitOfWork
 from crmcore.services.base import Service, build
 from crmcore.services.fields import field_conditions, read_fields, write_fields
@@ -79,6 +80,8 @@ from crmcore.services.refs import (
 )
 
 __all__ = ["ScheduleConflict", "TaskCard", "TaskService"]
+
+T = TypeVar("T")
 
 DEFAULT_TIME_ZONE = "Europe/Kyiv"
 
@@ -139,8 +142,12 @@ class TaskCard:
         zone = ZoneInfo(time_zone or self.task.time_zone)
         task = self.task
 
-        def moment(value: datetime) -> str:
-            return value.astimezone(zone).strftime("%d/%m/%Y %H:%M")
+        def moment(value: datetime, *, end: bool = False) -> str:
+            local = value.astimezone(zone)
+            if end and local.time() == time(0):
+                # A date end: the whole day, shown as that day.
+                return last_day(value, zone).strftime("%d/%m/%Y")
+            return local.strftime("%d/%m/%Y %H:%M")
 
         def day(value: datetime, *, end: bool = False) -> str:
             shown = last_day(value, zone) if end else value.astimezone(zone).date()
@@ -155,7 +162,7 @@ class TaskCard:
             f"Начало выполнения: {moment(task.planned_start)} | "
             f"Выполнена на: {task.percent_done}% | "
             f"Затрачено времени: {task.hours_spent:.1f} ч. | Статус: {task.status.label}",
-            f"Окончание выполнения: {moment(task.planned_end)} | "
+            f"Окончание выполнения: {moment(task.planned_end, end=True)} | "
             f"Цвет: {task.colour or ''} | Приоритет: {task.priority.label}",
             f"Наименование: {task.name}",
             f"Контролер: {person(self.controller)}",
@@ -382,16 +389,22 @@ class TaskService(Service):
             changes["status"] = status
         return self._set_task(uow, task, changes) if changes else task
 
-    def _check_role(self, transition: Transition, task: Task, row: Executor | None) -> None:
+    def _check_role(self, transition: Transition, task: Task, rows: Sequence[Executor]) -> None:
+        """Refuse the move unless the actor holds one of its roles.
+
+        ``rows`` are the executor rows the move concerns: the one row for an
+        executor's move, every row of the task for a move of the task itself.
+        A department's or group's row is moved by the task's controller.
+        """
         employee = self.actor.employee_id
         if employee is None:
             return  # the system (a host's automation) may make every move
         allowed = {
-            Role.EXECUTOR: row is not None
-            and (
+            Role.EXECUTOR: any(
                 row.employee_id == employee
                 if row.employee_id is not None
                 else task.reviewer_id == employee
+                for row in rows
             ),
             Role.CONTROLLER: task.reviewer_id == employee,
             Role.AUTHOR: task.author_id == employee,
@@ -422,7 +435,7 @@ class TaskService(Service):
         zone = _zone(task.time_zone, "time_zone")
         employee = options.get("employee")
         who = None if employee is None else self._active_employee(uow, employee, "employee")
-        return build(
+        return _named_by_arguments(
             Executor,
             task_id=task.id,
             kind=options.get("kind", ExecutorKind.EMPLOYEE),
@@ -525,7 +538,7 @@ class TaskService(Service):
                 raise ValidationError(
                     "percent_done", "is rolled up from the executors; use progress='manual'"
                 )
-            task = build(
+            task = _named_by_arguments(
                 Task,
                 name=name,
                 description=description,
@@ -549,7 +562,7 @@ class TaskService(Service):
                 except ValidationError as error:
                     raise error.at(f"executors[{index}]") from None
             for row in rows:
-                self._add(uow, uow.executors, row)
+                self._add(uow, uow.executors, row, kind="executor")
             write_fields(self, uow, "task", stored.id, fields, creating=True)
             self._timeline(uow, stored, "task", stored.name, stored.status.label)
             return self._follow(uow, stored) if rows else stored
@@ -668,7 +681,8 @@ class TaskService(Service):
                 raise ValidationError(
                     "percent_done", "is rolled up from the executors; set progress='manual' first"
                 )
-            changed = self._update(uow, uow.tasks, stored, task, prepared)
+            with _arguments_named():
+                changed = self._update(uow, uow.tasks, stored, task, prepared)
             if changed.progress_mode is not stored.progress_mode:
                 changed = self._follow(uow, changed)
             return changed
@@ -756,7 +770,8 @@ class TaskService(Service):
                 prepared["planned_start"] = _moment(prepared.pop("start"), "start", zone)
             if "end" in prepared:
                 prepared["planned_end"] = _moment(prepared.pop("end"), "end", zone, end=True)
-            changed = self._update(uow, uow.executors, row, executor, prepared, kind="executor")
+            with _arguments_named():
+                changed = self._update(uow, uow.executors, row, executor, prepared, kind="executor")
             self._follow(uow, task)
             return changed
 
@@ -783,7 +798,7 @@ class TaskService(Service):
         with self._unit_of_work() as uow:
             row = find_executor(uow, executor)
             task = self._find(uow, row.task_id)
-            self._check_role(transition, task, row)
+            self._check_role(transition, task, [row])
             if task.status in (TaskStatus.COMPLETED, TaskStatus.CANCELLED, TaskStatus.POSTPONED):
                 raise IllegalTransition(
                     "task",
@@ -831,7 +846,7 @@ class TaskService(Service):
         with self._unit_of_work() as uow:
             row = find_executor(uow, executor)
             task = self._find(uow, row.task_id)
-            self._check_role(_PROGRESS, task, row)
+            self._check_role(_PROGRESS, task, [row])
             changed = self._update(
                 uow, uow.executors, row, None, {"percent_done": percent}, kind="executor"
             )
@@ -849,14 +864,15 @@ class TaskService(Service):
         """Log hours an executor worked; the row's and the task's hours spent are
         the sums of the log.
 
-        ``on`` is the day (a date, in the task's time zone) or moment worked;
-        now when omitted.
+        ``on`` is the day (a date, in the executor's own time zone, or the
+        task's for a department's row) or moment worked; now when omitted.
         """
         with self._unit_of_work() as uow:
             row = find_executor(uow, executor)
             task = self._find(uow, row.task_id)
-            self._check_role(_PROGRESS, task, row)
-            zone = _zone(task.time_zone, "time_zone")
+            self._check_role(_PROGRESS, task, [row])
+            worker = None if row.employee_id is None else uow.employees.get(row.employee_id)
+            zone = _zone(task.time_zone if worker is None else worker.time_zone, "time_zone")
             entry = build(
                 WorkLogEntry,
                 task_id=task.id,
@@ -885,7 +901,7 @@ class TaskService(Service):
         transition = TASK_TRANSITIONS[action]
         with self._unit_of_work() as uow:
             stored = self._find(uow, task)
-            self._check_role(transition, stored, None)
+            self._check_role(transition, stored, uow.executors.find(task_id=stored.id))
             if stored.status.value not in transition.sources:
                 raise IllegalTransition("task", action, stored.status.value, transition.sources)
             changes: dict[str, Any] = {}
@@ -960,6 +976,14 @@ class TaskService(Service):
             dependency = build(
                 Dependency, predecessor_id=before.id, successor_id=after.id, kind=kind, lag=lag
             )
+            bound = uow.dependencies.find(predecessor_id=before.id, successor_id=after.id)
+            if bound:
+                raise DuplicateError(
+                    "successor",
+                    after.name,
+                    f"{after.name!r} depends on {before.name!r} already; "
+                    "remove that dependency to bind them differently",
+                )
             if _reaches(uow, after.id, before.id):
                 raise ValidationError(
                     "successor",
@@ -1171,7 +1195,7 @@ class TaskService(Service):
                 matches when it includes the value.
             sort: ``due``, ``start``, ``priority`` (urgent first), ``created``
                 (newest first) or ``name``.
-            limit: tasks per page (at most 500).
+            limit: tasks per page (at most 1000).
             cursor: ``next_cursor`` of the previous page.
             now: the moment "overdue" is judged at; now when omitted.
 
@@ -1332,6 +1356,23 @@ _PROGRESS = Transition(
 )
 
 
+@contextmanager
+def _arguments_named() -> Iterator[None]:
+    """Errors about ``planned_start`` / ``planned_end`` name the arguments people
+    pass (``start`` / ``end``)."""
+    try:
+        yield
+    except ValidationError as error:
+        if error.field in ("planned_start", "planned_end"):
+            raise ValidationError(error.field.removeprefix("planned_"), error.problem) from None
+        raise
+
+
+def _named_by_arguments(entity_type: type[T], **fields: Any) -> T:
+    with _arguments_named():
+        return build(entity_type, **fields)
+
+
 def _start_of_day(moment: datetime, zone: ZoneInfo) -> datetime:
     local = moment.astimezone(zone)
     return datetime.combine(local.date(), time(0), tzinfo=zone).astimezone(UTC)
@@ -1349,18 +1390,17 @@ def _followed_status(task: Task, rows: Sequence[Executor]) -> TaskStatus:
     if task.status not in moving:
         return task.status
     counting = [row for row in rows if row.status is not ExecutorStatus.DECLINED]
+    if task.status is TaskStatus.RETURNED:
+        # Rows still done from before the return do not send the task back on
+        # review: it is in progress again only once an executor restarts.
+        if any(row.status is ExecutorStatus.IN_PROGRESS for row in counting):
+            return TaskStatus.IN_PROGRESS
+        return task.status
     if counting and all(row.status is ExecutorStatus.DONE for row in counting):
         return TaskStatus.ON_REVIEW
     if task.status is TaskStatus.ON_REVIEW:
         return TaskStatus.IN_PROGRESS
-    # A returned task is in progress again only once someone restarts; the rows
-    # still done from before the return do not count as work under way.
-    working: tuple[ExecutorStatus, ...] = (
-        (ExecutorStatus.IN_PROGRESS,)
-        if task.status is TaskStatus.RETURNED
-        else (ExecutorStatus.IN_PROGRESS, ExecutorStatus.DONE)
-    )
-    if any(row.status in working for row in counting):
+    if any(row.status in (ExecutorStatus.IN_PROGRESS, ExecutorStatus.DONE) for row in counting):
         return TaskStatus.IN_PROGRESS
     if task.status is TaskStatus.ASSIGNED and any(
         row.status is ExecutorStatus.ACCEPTED for row in counting

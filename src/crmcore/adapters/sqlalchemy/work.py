@@ -152,7 +152,7 @@ class Tasks(RecordRepository[Task]):
             if priority_values is not None:
                 where.append(in_list(c.priority, "priority", len(priority_values)))
             if query.overdue_at is not None:
-                where.append(c.planned_end < bindparam("now"))
+                where.append(c.planned_end <= bindparam("now"))
                 where.append(~in_list(c.status, "closed", len(padded(_CLOSED))))
             if query.since is not None:
                 where.append(c.planned_end >= bindparam("since"))
