@@ -13,8 +13,10 @@ import pytest
 # Plugins installed in the environment must not change what the suite sees;
 # tests that need one load it explicitly.
 os.environ.setdefault("CRMCORE_LOAD_PLUGINS", "")
+# The conformance suite's asserts live in the package; show their values on failure.
+pytest.register_assert_rewrite("crmcore.testing")
 
-import crmcore
+import crmcore  # noqa: E402  (after the assert rewrite is registered)
 
 BACKENDS = [
     b.strip()

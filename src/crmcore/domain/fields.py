@@ -91,16 +91,18 @@ class FieldDefinition(Record):
         Canonical forms: text ``str``, integer ``int``, decimal ``Decimal``,
         date ``date``, datetime aware ``datetime`` in UTC, bool ``bool``, choice
         ``str``, multi-choice ``tuple[str, ...]`` in the order of ``choices``,
-        employee and client ``UUID``.  None clears the field.
+        employee and client ``UUID``.  None (or no choice at all) clears the field.
         """
         if value is None:
             return None
         try:
-            return _COERCE[self.type](self, value)
+            coerced = _COERCE[self.type](self, value)
         except ValidationError:
             raise
         except (TypeError, ValueError, InvalidOperation, ArithmeticError):
             raise ValidationError(self.path, self._wrong(value)) from None
+        # No choice at all is no value: a required field refuses it.
+        return None if coerced == () else coerced
 
     def _wrong(self, value: Any) -> str:
         name = self.type.value.replace("_", "-")

@@ -538,7 +538,9 @@ class TaskSearch:
     #: Only open tasks with a planned end at or before this moment: the start of
     #: the viewer's day, so a task is overdue once the day it was due has ended.
     overdue_at: datetime | None = None
-    since: datetime | None = None  # the planned period overlaps [since, until)
+    #: The planned period meets [since, until): it starts before ``until`` and
+    #: ends after ``since`` (a task of no length: stands in the period).
+    since: datetime | None = None
     until: datetime | None = None
     text: str | None = None  # already a search key
     field_values: tuple[tuple[str, object], ...] = ()
@@ -557,7 +559,11 @@ class TaskSearch:
             and (self.statuses is None or task.status in self.statuses)
             and (self.priorities is None or task.priority in self.priorities)
             and (self.overdue_at is None or (task.is_open and task.planned_end <= self.overdue_at))
-            and (self.since is None or task.planned_end >= self.since)
+            and (
+                self.since is None
+                or task.planned_end > self.since
+                or task.planned_start >= self.since
+            )
             and (self.until is None or task.planned_start < self.until)
             and (self.text is None or self.text in task.search_text)
         )

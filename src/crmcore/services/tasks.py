@@ -34,7 +34,7 @@ from crmcore.domain import (
 from crmcore.domain.calendar import Bucket, Calendar, build_calendar, window
 from crmcore.domain.collaboration import Attachment, Comment, Link
 from crmcore.domain.gantt import Gantt, build_gantt
-from crmcore.domain.history import Change, ChangeAction
+from crmcore.domain.history import Change, ChangeAction, encode_value
 from crmcore.domain.projects import Project
 from crmcore.domain.search import MAX_LIMIT
 from crmcore.domain.tasks import (
@@ -702,14 +702,20 @@ class TaskService(Service):
             found = self._find(uow, task)
             self._authorize("read", found)
             changes = list(uow.history.for_entity("task", found.id))
-            for row in uow.executors.find(task_id=found.id):
-                changes += uow.history.for_entity("executor", row.id)
+            # Removed rows and dependencies are named by the task's own records.
+            removed: dict[str, set[UUID]] = {"executors": set(), "dependencies": set()}
+            for change in changes:
+                if change.field in removed and change.old is not None and change.new is None:
+                    removed[change.field].add(UUID(change.old_value()))
+            rows = {row.id for row in uow.executors.find(task_id=found.id)}
+            for row_id in sorted(rows | removed["executors"]):
+                changes += uow.history.for_entity("executor", row_id)
             for entry in uow.work_log.find(task_id=found.id):
                 changes += uow.history.for_entity("work_log", entry.id)
             dependencies = uow.dependencies.find(successor_id=found.id)
             dependencies += uow.dependencies.find(predecessor_id=found.id)
-            for dependency in dependencies:
-                changes += uow.history.for_entity("dependency", dependency.id)
+            for dependency_id in sorted({d.id for d in dependencies} | removed["dependencies"]):
+                changes += uow.history.for_entity("dependency", dependency_id)
             changes.sort(key=lambda change: (change.at, change.id))
             return changes
 
@@ -784,11 +790,18 @@ class TaskService(Service):
             if uow.work_log.find(executor_id=row.id):
                 raise ValidationError("executor", "has logged work; decline it instead")
             uow.executors.delete(row.id)
+            at = self._now()
             uow.history.add_many(
                 [
+                    self._change(row.id, ChangeAction.ARCHIVE, at, "executor", field="removed"),
+                    # On the task too: its History tab finds the removed row by it.
                     self._change(
-                        row.id, ChangeAction.ARCHIVE, self._now(), "executor", field="removed"
-                    )
+                        task.id,
+                        ChangeAction.UPDATE,
+                        at,
+                        field="executors",
+                        old=encode_value(row.id),
+                    ),
                 ]
             )
             self._follow(uow, task)
@@ -999,11 +1012,17 @@ class TaskService(Service):
                 raise ValidationError("dependency", f"no dependency {key}")
             self._authorize("update", uow.tasks.get(found.successor_id))
             uow.dependencies.delete(found.id)
+            at = self._now()
+            removal = encode_value(found.id)
             uow.history.add_many(
                 [
-                    self._change(
-                        found.id, ChangeAction.ARCHIVE, self._now(), "dependency", field="removed"
-                    )
+                    self._change(found.id, ChangeAction.ARCHIVE, at, "dependency", field="removed"),
+                    *(
+                        self._change(
+                            task_id, ChangeAction.UPDATE, at, field="dependencies", old=removal
+                        )
+                        for task_id in (found.predecessor_id, found.successor_id)
+                    ),
                 ]
             )
 
@@ -1124,7 +1143,9 @@ class TaskService(Service):
         now: datetime | None,
     ) -> TaskSearch:
         who = viewer if viewer is not None else self.actor.employee_id
-        viewing = None if who is None else find_employee(uow, who, "viewer")
+        # The viewer's zone matters only for days: overdue and period dates.
+        needs_zone = overdue or period is not None or viewer is not None
+        viewing = None if who is None or not needs_zone else find_employee(uow, who, "viewer")
         zone = _zone(viewing.time_zone if viewing else DEFAULT_TIME_ZONE, "viewer")
         moment = self._now() if now is None else _moment(now, "now", zone)
         since = until = None
@@ -1356,15 +1377,20 @@ _PROGRESS = Transition(
 )
 
 
+#: Stored field names, and the arguments people pass them as.
+_ARGUMENTS = {"planned_start": "start", "planned_end": "end", "progress_mode": "progress"}
+
+
 @contextmanager
 def _arguments_named() -> Iterator[None]:
-    """Errors about ``planned_start`` / ``planned_end`` name the arguments people
-    pass (``start`` / ``end``)."""
+    """Errors about stored fields name the arguments people pass (``end`` for
+    ``planned_end``)."""
     try:
         yield
     except ValidationError as error:
-        if error.field in ("planned_start", "planned_end"):
-            raise ValidationError(error.field.removeprefix("planned_"), error.problem) from None
+        argument = _ARGUMENTS.get(error.field)
+        if argument is not None:
+            raise ValidationError(argument, error.problem) from None
         raise
 
 

@@ -22,7 +22,7 @@ from uuid import UUID
 import attrs
 from sqlalchemy import Connection, Table, bindparam, delete, select, update
 
-from crmcore.adapters.sqlalchemy.statements import Codec, padded, restore
+from crmcore.adapters.sqlalchemy.statements import Codec, padded
 from crmcore.adapters.sqlalchemy.tables import Tables
 from crmcore.domain import Phone
 from crmcore.errors import DuplicateError, StaleObject
@@ -174,9 +174,9 @@ class Mapper(Generic[T]):
         self.into = [pair[0] for pair in pairs]
         self.out = [pair[1] for pair in pairs]
         self.derived = dict(derived or {})
-        self.make = restore(entity_type)
         self.columns = [table.c[name] for name in self.names]
         self.order = list(table.c.keys())
+        self.decode: Callable[[Sequence[Any]], T] = _decoder(entity_type, self.names, self.out)
 
     def values(self, entity: T) -> dict[str, Any]:
         values = {
@@ -191,13 +191,35 @@ class Mapper(Generic[T]):
         values = self.values(entity)
         return tuple(values[name] for name in self.order)
 
-    def decode(self, row: Sequence[Any]) -> T:
-        return self.make(
-            **{
-                name: convert(value)
-                for name, convert, value in zip(self.names, self.out, row, strict=True)
-            }
-        )
+
+def _decoder(
+    entity_type: type[T], names: Sequence[str], out: Sequence[Convert]
+) -> Callable[[Sequence[Any]], T]:
+    """A function turning a row (columns in field order) into a record.
+
+    Like :func:`~crmcore.adapters.sqlalchemy.statements.restore` it sets the
+    stored fields without re-running validators, and it is generated with
+    one line per field: a page of rows is decoded in a loop over it, where a
+    dictionary of keyword arguments per row would cost as much as the query.
+    """
+    lines = []
+    namespace: dict[str, Any] = {
+        "__new": object.__new__,
+        "__cls": entity_type,
+        "__set": object.__setattr__,
+    }
+    for index, (name, convert) in enumerate(zip(names, out, strict=True)):
+        if convert is _same:
+            value = f"row[{index}]"
+        else:
+            namespace[f"__out{index}"] = convert
+            value = f"__out{index}(row[{index}])"
+        lines.append(f"    __set(__entity, {name!r}, {value})\n")
+    source = (
+        "def decode(row):\n    __entity = __new(__cls)\n" + "".join(lines) + "    return __entity\n"
+    )
+    exec(compile(source, f"<decode {entity_type.__name__}>", "exec"), namespace)
+    return namespace["decode"]  # type: ignore[no-any-return]
 
 
 class RecordRepository(Repository, Generic[T]):

@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any, ClassVar
 from uuid import UUID
 
-from sqlalchemy import and_, bindparam, delete, exists, func, select, tuple_
+from sqlalchemy import and_, bindparam, delete, exists, func, or_, select, true, tuple_
 
 from crmcore.adapters.sqlalchemy.repository import (
     RecordRepository,
@@ -144,8 +144,10 @@ class Tasks(RecordRepository[Task]):
             if not query.include_archived:
                 where.append(c.archived.is_(False))
             if query.executor_id is not None:
+                # IN, not EXISTS: SQLite then starts from the employee's few
+                # executor rows instead of probing them for every task in due order.
                 where.append(
-                    exists().where(x.task_id == c.id, x.employee_id == bindparam("executor"))
+                    c.id.in_(select(x.task_id).where(x.employee_id == bindparam("executor")))
                 )
             if status_values is not None:
                 where.append(in_list(c.status, "status", len(status_values)))
@@ -155,7 +157,11 @@ class Tasks(RecordRepository[Task]):
                 where.append(c.planned_end <= bindparam("now"))
                 where.append(~in_list(c.status, "closed", len(padded(_CLOSED))))
             if query.since is not None:
-                where.append(c.planned_end >= bindparam("since"))
+                # Half-open periods meet when each starts before the other ends;
+                # a task of no length counts where it stands.
+                where.append(
+                    or_(c.planned_end > bindparam("since"), c.planned_start >= bindparam("since"))
+                )
             if query.until is not None:
                 where.append(c.planned_start < bindparam("until"))
             if query.text is not None:
@@ -212,7 +218,7 @@ class Tasks(RecordRepository[Task]):
             order = [column.desc() for column in columns] if sort.descending else columns
             return (
                 select(*self.mapper.columns)
-                .where(and_(*where))
+                .where(and_(true(), *where))
                 .order_by(*order)
                 .limit(bindparam("limit"))
             )
@@ -225,7 +231,9 @@ class Tasks(RecordRepository[Task]):
         c = self.table.c
 
         def build() -> Any:
-            return select(c.status, func.count()).where(and_(*conditions())).group_by(c.status)
+            return (
+                select(c.status, func.count()).where(and_(true(), *conditions())).group_by(c.status)
+            )
 
         rows = self._rows(("tasks", "count", shape), build, **params)
         return {status: int(count) for status, count in rows}
