@@ -26,9 +26,21 @@ def render(results: dict[str, Any]) -> str:
     lines = []
     for backend, run in runs.items():
         sizes = run.get("sizes", {})
+        data = []
+        if "clients" in sizes or "tasks" not in sizes:
+            data.append(
+                f"{sizes.get('clients', 0):,} clients, "
+                f"{sizes.get('phones', 0):,} phones, {sizes.get('events', 0):,} events"
+            )
+        if "tasks" in sizes:
+            tasks = sizes["tasks"]
+            data.append(
+                f"{tasks.get('tasks', 0):,} tasks, {tasks.get('executor_rows', 0):,} executor "
+                f"rows, {tasks.get('events', 0):,} events of {tasks.get('employees', 0):,} "
+                "employees"
+            )
         lines.append(
-            f"- {backend + ': ' if backend else ''}{sizes.get('clients', 0):,} clients, "
-            f"{sizes.get('phones', 0):,} phones, {sizes.get('events', 0):,} events; "
+            f"- {backend + ': ' if backend else ''}{'; '.join(data)}; "
             f"crmcore revision {run.get('revision', '?')}, {run.get('date', '?')}."
         )
     lines += [

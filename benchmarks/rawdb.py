@@ -111,6 +111,10 @@ class RawDB:
                 "events",
                 "timeline",
                 "history",
+                # the task benchmarks (tasks.py, rawtasks.py)
+                "tasks",
+                "task_executors",
+                "work_log",
             )
         }
         self.new_id = _Ids()

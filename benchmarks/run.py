@@ -3,6 +3,7 @@
 Usage::
 
     python benchmarks/run.py [--quick] [--backends sqlite,postgresql]
+                             [--suites clients,tasks]
                              [--output benchmarks/results.json] [--profile DIR]
 
 PostgreSQL is measured when ``CRMCORE_BENCH_POSTGRESQL`` holds a SQLAlchemy
@@ -481,6 +482,69 @@ def run_backend(
         crm.close()
 
 
+def run_tasks_backend(
+    target: Target, sizes: Any, seed: int, profile_dir: Path | None
+) -> tuple[list[Metric], dict[str, Any]]:
+    """The task registry and calendar tests (tasks.py) on a database of their own."""
+    import tasks  # imports crmcore: never at module level (see the imports above)
+
+    import crmcore
+
+    info: dict[str, Any] = {}
+    name = target.backend
+    crm = crmcore.open(target.url, **target.open_kwargs())
+    raw: RawDB | None = None
+    try:
+        raw = RawDB(target)
+        info["server_version"] = raw.server_version()
+        log(
+            f"{name}: loading {sizes.tasks:,} tasks with {sizes.executor_rows:,} executor rows, "
+            f"their work log and {sizes.events:,} events of {sizes.employees:,} employees"
+        )
+        started = time.perf_counter()
+        dataset = tasks.load(crm, target, sizes, seed, log)
+        info["setup_seconds"] = round(time.perf_counter() - started, 1)
+        info["load"] = {"rows": dataset.counts, "seconds": dataset.seconds}
+        log(
+            f"  {sum(dataset.counts.values()):,} rows in {info['setup_seconds']:.0f} s "
+            f"({', '.join(f'{k} {v:.0f} s' for k, v in dataset.seconds.items())})"
+        )
+        problems = tasks.round_trip(crm, dataset)
+        info["round_trip_mismatches"] = problems
+        if problems:
+            raise AssertionError("loaded tasks read back wrong: " + "; ".join(problems[:10]))
+        log(f"  {len(dataset.samples)} loaded tasks read back through crmcore as meant")
+
+        metrics: list[Metric] = []
+        for check in tasks.checks(crm, raw, dataset, sizes, seed):
+            log(f"{name}: {check.name}, {len(check.items)} queries")
+            test = check.name.removesuffix("_p50")
+            info[f"{test}_answers"] = tasks.verify(check)
+            profiler = cProfile.Profile() if profile_dir else None
+            timings = paired(
+                check.items,
+                check.crmcore,
+                check.raw,
+                check.same,
+                warmup=sizes.warmup,
+                profiler=profiler,
+            )
+            _dump_profile(profiler, profile_dir, f"{name}-{check.name}")
+            metrics.append(latency_metric(check.name, timings))
+            info[f"{test}_mismatches"] = timings.mismatches
+            if check.variants:
+                info[f"{test}_raw_variants_p50_ms"] = variants = {
+                    variant: round(tasks.p50_ms(call, check.items, sizes.warmup), 4)
+                    for variant, call in check.variants.items()
+                }
+                log(f"  baseline variants (p50 ms, no target): {variants}")
+        return metrics, info
+    finally:
+        if raw is not None:
+            raw.close()
+        crm.close()
+
+
 # ------------------------------------------------------------------ main
 
 
@@ -559,6 +623,12 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         help="where to write the JSON results (default: benchmarks/results.json)",
     )
     parser.add_argument(
+        "--suites",
+        default="clients,tasks",
+        help="comma-separated: clients (import, timeline, caller-ID, search), "
+        "tasks (task registry, calendar); default both",
+    )
+    parser.add_argument(
         "--seed", type=int, default=workload.DEFAULT_SEED, help="random seed of the data"
     )
     parser.add_argument(
@@ -573,6 +643,10 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     unknown = set(args.backends) - {"sqlite", "postgresql"}
     if unknown:
         parser.error(f"unknown backend(s): {', '.join(sorted(unknown))}")
+    args.suites = [s.strip() for s in args.suites.split(",") if s.strip()]
+    unknown = set(args.suites) - {"clients", "tasks"}
+    if unknown or not args.suites:
+        parser.error(f"unknown suite(s): {', '.join(sorted(unknown)) or '(none)'}")
     return args
 
 
@@ -596,26 +670,39 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _main(args: argparse.Namespace, launcher: Launcher) -> int:
     sizes = workload.Sizes.quick() if args.quick else workload.Sizes.full()
+    task_sizes: Any = None
+    if "tasks" in args.suites:
+        import tasks  # imports crmcore; the launcher process is running already
+
+        task_sizes = tasks.TaskSizes.quick() if args.quick else tasks.TaskSizes.full()
     if args.profile:
         args.profile.mkdir(parents=True, exist_ok=True)
     results: dict[str, Any] = {}
+    all_sizes: dict[str, Any] = {}
+    if "clients" in args.suites:
+        all_sizes.update(
+            {
+                "clients": sizes.clients,
+                "contacts": sizes.contacts,
+                "phones": sizes.phones,
+                "events": sizes.events,
+                "timeline_queries": sizes.timeline_queries,
+                "caller_id_queries": sizes.caller_queries,
+                "client_search_queries": sizes.search_queries,
+                "warmup_queries": sizes.warmup,
+                "setup_batch": SETUP_BATCH,
+                "import_batch": IMPORT_BATCH,
+            }
+        )
+    if task_sizes is not None:
+        all_sizes["tasks"] = task_sizes.as_json()
     meta: dict[str, Any] = {
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
         "command": " ".join([os.path.relpath(__file__), *args.argv]),
         "quick": args.quick,
         "seed": args.seed,
-        "sizes": {
-            "clients": sizes.clients,
-            "contacts": sizes.contacts,
-            "phones": sizes.phones,
-            "events": sizes.events,
-            "timeline_queries": sizes.timeline_queries,
-            "caller_id_queries": sizes.caller_queries,
-            "client_search_queries": sizes.search_queries,
-            "warmup_queries": sizes.warmup,
-            "setup_batch": SETUP_BATCH,
-            "import_batch": IMPORT_BATCH,
-        },
+        "suites": args.suites,
+        "sizes": all_sizes,
         "python": sys.version.split()[0],
         "python_implementation": platform.python_implementation(),
         "sqlite": sqlite3.sqlite_version,
@@ -630,41 +717,69 @@ def _main(args: argparse.Namespace, launcher: Launcher) -> int:
     missed: list[str] = []
     tables: list[tuple[str, list[Metric]]] = []
     for backend in args.backends:
-        if backend == "sqlite":
-            context = sqlite_target()
-        else:
-            url = os.environ.get(POSTGRESQL_ENV)
-            if not url:
-                print(f"note: PostgreSQL skipped: set {POSTGRESQL_ENV} to a SQLAlchemy URL")
-                meta["backends"]["postgresql"] = {"skipped": f"{POSTGRESQL_ENV} is not set"}
-                continue
-            context = postgresql_target(url)
-        with context as target:
-            started = time.perf_counter()
-            metrics, info = run_backend(target, sizes, args.seed, args.profile, launcher)
-            info["seconds"] = round(time.perf_counter() - started, 1)
-        if backend == "postgresql":
-            meta["postgresql"] = info.get("server_version")
-        meta["backends"][backend] = info
-        for metric in metrics:
-            results[f"{backend}.{metric.name}"] = metric.as_json()
-            if not metric.ok:
-                missed.append(f"{backend}.{metric.name}")
-        title = (
-            f"{backend}: {sizes.clients:,} clients, {sizes.phones:,} phones, "
-            f"{sizes.events:,} events (setup {info['setup_seconds']:.0f} s, "
-            f"total {info['seconds']:.0f} s)"
-        )
-        tables.append((title, metrics))
-        print_table(title, metrics)
-        for problem in info.get("import_mismatches", [])[:10]:
-            print(f"warning: {backend} import: baseline and crmcore rows differ: {problem}")
-        for check in ("timeline", "caller_id", "client_search"):
-            if info.get(f"{check}_mismatches"):
-                print(
-                    f"warning: {backend} {check}: crmcore and the baseline disagreed on "
-                    f"{info[f'{check}_mismatches']} queries"
-                )
+        url = os.environ.get(POSTGRESQL_ENV)
+        if backend == "postgresql" and not url:
+            print(f"note: PostgreSQL skipped: set {POSTGRESQL_ENV} to a SQLAlchemy URL")
+            meta["backends"]["postgresql"] = {"skipped": f"{POSTGRESQL_ENV} is not set"}
+            continue
+
+        def new_target(backend: str = backend, url: str | None = url) -> Any:
+            return sqlite_target() if backend == "sqlite" else postgresql_target(str(url))
+
+        def record(metrics: list[Metric], title: str, backend: str = backend) -> None:
+            for metric in metrics:
+                results[f"{backend}.{metric.name}"] = metric.as_json()
+                if not metric.ok:
+                    missed.append(f"{backend}.{metric.name}")
+            tables.append((title, metrics))
+            print_table(title, metrics)
+
+        if "clients" in args.suites:
+            with new_target() as target:
+                started = time.perf_counter()
+                metrics, info = run_backend(target, sizes, args.seed, args.profile, launcher)
+                info["seconds"] = round(time.perf_counter() - started, 1)
+            if backend == "postgresql":
+                meta["postgresql"] = info.get("server_version")
+            meta["backends"][backend] = info
+            record(
+                metrics,
+                f"{backend}: {sizes.clients:,} clients, {sizes.phones:,} phones, "
+                f"{sizes.events:,} events (setup {info['setup_seconds']:.0f} s, "
+                f"total {info['seconds']:.0f} s)",
+            )
+            for problem in info.get("import_mismatches", [])[:10]:
+                print(f"warning: {backend} import: baseline and crmcore rows differ: {problem}")
+            for check in ("timeline", "caller_id", "client_search"):
+                if info.get(f"{check}_mismatches"):
+                    print(
+                        f"warning: {backend} {check}: crmcore and the baseline disagreed on "
+                        f"{info[f'{check}_mismatches']} queries"
+                    )
+
+        if task_sizes is not None:
+            # A database of its own: the task data does not depend on the clients'.
+            with new_target() as target:
+                started = time.perf_counter()
+                metrics, info = run_tasks_backend(target, task_sizes, args.seed, args.profile)
+                info["seconds"] = round(time.perf_counter() - started, 1)
+            if backend == "postgresql":
+                meta["postgresql"] = info.get("server_version")
+            meta["backends"].setdefault(backend, {})["tasks"] = info
+            rows = info["load"]["rows"]
+            record(
+                metrics,
+                f"{backend}: {rows['tasks']:,} tasks, {rows['executor_rows']:,} executor rows, "
+                f"{rows['work_log']:,} work log entries, {rows['events']:,} events of "
+                f"{task_sizes.employees:,} employees (load {info['setup_seconds']:.0f} s, "
+                f"total {info['seconds']:.0f} s)",
+            )
+            for check in ("task_registry", "task_calendar"):
+                if info.get(f"{check}_mismatches"):
+                    print(
+                        f"warning: {backend} {check}: crmcore and the baseline disagreed on "
+                        f"{info[f'{check}_mismatches']} queries"
+                    )
 
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(
