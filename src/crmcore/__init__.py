@@ -30,10 +30,29 @@ from crmcore.domain import (
     Phone,
     TimelineEntry,
 )
+from crmcore.domain.calendar import Bucket, Calendar
+from crmcore.domain.collaboration import Attachment, Comment, Link
+from crmcore.domain.fields import FieldDefinition, FieldType
+from crmcore.domain.gantt import Gantt
+from crmcore.domain.projects import Project
+from crmcore.domain.tasks import (
+    Dependency,
+    DependencyKind,
+    Executor,
+    ExecutorKind,
+    ExecutorStatus,
+    Priority,
+    ProgressMode,
+    Task,
+    TaskSort,
+    TaskStatus,
+    WorkLogEntry,
+)
 from crmcore.hookspecs import hookimpl
 from crmcore.services.cards import ClientCard
 from crmcore.services.clients import MergeResult
 from crmcore.services.events import ImportReport
+from crmcore.services.tasks import ScheduleConflict, TaskCard
 
 __version__ = "0.1.0"
 
@@ -43,23 +62,45 @@ __all__ = [
     "Actor",
     "Address",
     "AddressKind",
+    "Attachment",
+    "Bucket",
+    "Calendar",
     "CallerMatch",
     "Change",
     "ChangeAction",
     "Client",
     "ClientCard",
     "ClientKind",
+    "Comment",
     "ContactPerson",
+    "Dependency",
+    "DependencyKind",
     "Direction",
     "Employee",
     "Event",
     "EventCategory",
     "EventType",
+    "Executor",
+    "ExecutorKind",
+    "ExecutorStatus",
+    "FieldDefinition",
+    "FieldType",
+    "Gantt",
     "ImportReport",
+    "Link",
     "MergeResult",
     "Page",
     "Phone",
+    "Priority",
+    "ProgressMode",
+    "Project",
+    "ScheduleConflict",
+    "Task",
+    "TaskCard",
+    "TaskSort",
+    "TaskStatus",
     "TimelineEntry",
+    "WorkLogEntry",
     "__version__",
     "errors",
     "hookimpl",
