@@ -703,15 +703,20 @@ class TaskService(Service):
             self._authorize("read", found)
             changes = list(uow.history.for_entity("task", found.id))
             # Removed rows and dependencies are named by the task's own records.
-            removed: dict[str, set[UUID]] = {"executors": set(), "dependencies": set()}
+            removed: dict[str, set[UUID]] = {
+                "executors": set(),
+                "dependencies": set(),
+                "work_log": set(),
+            }
             for change in changes:
                 if change.field in removed and change.old is not None and change.new is None:
                     removed[change.field].add(UUID(change.old_value()))
             rows = {row.id for row in uow.executors.find(task_id=found.id)}
             for row_id in sorted(rows | removed["executors"]):
                 changes += uow.history.for_entity("executor", row_id)
-            for entry in uow.work_log.find(task_id=found.id):
-                changes += uow.history.for_entity("work_log", entry.id)
+            logged = {entry.id for entry in uow.work_log.find(task_id=found.id)}
+            for entry_id in sorted(logged | removed["work_log"]):
+                changes += uow.history.for_entity("work_log", entry_id)
             dependencies = uow.dependencies.find(successor_id=found.id)
             dependencies += uow.dependencies.find(predecessor_id=found.id)
             for dependency_id in sorted({d.id for d in dependencies} | removed["dependencies"]):
@@ -896,10 +901,72 @@ class TaskService(Service):
                 note=note,
             )
             stored = self._add(uow, uow.work_log, entry, kind="work_log")
-            total = sum((e.hours for e in uow.work_log.find(executor_id=row.id)), Decimal("0.00"))
-            self._update(uow, uow.executors, row, None, {"hours_spent": total}, kind="executor")
-            self._follow(uow, task)
+            self._sum_work(uow, row, task)
             return stored
+
+    def _sum_work(self, uow: UnitOfWork, row: Executor, task: Task) -> None:
+        """Hours spent are the sum of the log: of the row, then rolled up to the task."""
+        total = sum((e.hours for e in uow.work_log.find(executor_id=row.id)), Decimal("0.00"))
+        self._update(uow, uow.executors, row, None, {"hours_spent": total}, kind="executor")
+        self._follow(uow, task)
+
+    def _log_entry(self, uow: UnitOfWork, entry: WorkLogEntry | UUID) -> WorkLogEntry:
+        key = entry.id if isinstance(entry, WorkLogEntry) else entry
+        found = uow.work_log.get(key) if isinstance(key, UUID) else None
+        if found is None:
+            raise ValidationError("entry", f"no work log entry {key}")
+        return found
+
+    def correct_work(
+        self,
+        entry: WorkLogEntry | UUID,
+        *,
+        hours: Decimal | float | str | None = None,
+        on: datetime | date | None = None,
+        note: str | None = None,
+    ) -> WorkLogEntry:
+        """Correct a work-log entry (by its executor or the controller); the
+        row's and the task's hours follow.  The earlier values stay in history."""
+        with self._unit_of_work() as uow:
+            stored = self._log_entry(uow, entry)
+            row = find_executor(uow, stored.executor_id)
+            task = self._find(uow, row.task_id)
+            self._check_role(_PROGRESS, task, [row])
+            changes: dict[str, Any] = {}
+            if hours is not None:
+                changes["hours"] = hours
+            if note is not None:
+                changes["note"] = note
+            if on is not None:
+                worker = None if row.employee_id is None else uow.employees.get(row.employee_id)
+                zone = _zone(task.time_zone if worker is None else worker.time_zone, "time_zone")
+                changes["worked_on"] = _moment(on, "on", zone)
+            changed = self._update(uow, uow.work_log, stored, entry, changes, kind="work_log")
+            self._sum_work(uow, row, task)
+            return changed
+
+    def remove_work(self, entry: WorkLogEntry | UUID) -> None:
+        """Take a work-log entry back (logged by mistake); the hours follow."""
+        with self._unit_of_work() as uow:
+            stored = self._log_entry(uow, entry)
+            row = find_executor(uow, stored.executor_id)
+            task = self._find(uow, row.task_id)
+            self._check_role(_PROGRESS, task, [row])
+            uow.work_log.delete(stored.id)
+            at = self._now()
+            uow.history.add_many(
+                [
+                    self._change(stored.id, ChangeAction.ARCHIVE, at, "work_log", field="removed"),
+                    self._change(
+                        task.id,
+                        ChangeAction.UPDATE,
+                        at,
+                        field="work_log",
+                        old=encode_value(stored.id),
+                    ),
+                ]
+            )
+            self._sum_work(uow, row, task)
 
     def work_log(self, task: TaskRef) -> list[WorkLogEntry]:
         """The work logged on a task, oldest first."""

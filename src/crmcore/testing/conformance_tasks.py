@@ -1938,6 +1938,32 @@ class TaskConformance:
         assert caught.value.field == "executor"
         assert _footprint(crm, task) == before
 
+    def test_tasks_work_log_corrections_move_the_sums_and_stay_in_history(
+        self, office: Office
+    ) -> None:
+        crm = office.crm
+        task, (row,) = _simple(office, executors=[office.ivanov])
+        as_ivanov = office.as_(office.ivanov)
+        first = as_ivanov.tasks.log_work(row, 3, note="замір")
+        second = as_ivanov.tasks.log_work(row, 5)
+        assert crm.tasks.get(task.id).hours_spent == Decimal("8.00")
+        corrected = as_ivanov.tasks.correct_work(first, hours=4, note="замір і креслення")
+        assert (corrected.hours, corrected.note) == (Decimal("4.00"), "замір і креслення")
+        assert crm.tasks.executors(task)[0].hours_spent == Decimal("9.00")
+        as_ivanov.tasks.remove_work(second)
+        assert [e.id for e in crm.tasks.work_log(task)] == [first.id]
+        assert crm.tasks.get(task.id).hours_spent == Decimal("4.00")
+        tab = crm.tasks.history(task)
+        assert any(c.entity_id == first.id and c.field == "hours" for c in tab)
+        assert any(c.entity_id == second.id and c.field == "removed" for c in tab)
+        before = _footprint(crm, task)
+        with pytest.raises(ValidationError) as caught:
+            as_ivanov.tasks.correct_work(corrected, hours=0)
+        assert caught.value.field == "hours"
+        with pytest.raises(PermissionDenied):
+            office.as_(office.melnyk).tasks.remove_work(first)
+        assert _footprint(crm, task) == before
+
     # --- bad input --------------------------------------------------------------------------
 
     @pytest.mark.parametrize(
