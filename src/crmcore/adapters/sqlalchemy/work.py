@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 from uuid import UUID
 
 from sqlalchemy import and_, bindparam, delete, exists, func, or_, select, true, tuple_
@@ -47,6 +47,8 @@ __all__ = [
     "Tasks",
     "WorkLog",
 ]
+
+R = TypeVar("R")
 
 _KEY_PREFIX = 200  # characters of a user-field key kept in the indexed column
 
@@ -268,27 +270,14 @@ class Executors(RecordRepository[Executor]):
         self, employee_ids: Sequence[UUID], since: datetime, until: datetime
     ) -> list[Executor]:
         c = self.table.c
-        wanted = padded([self.codec.uuid_in(id) for id in employee_ids])
-
-        def build() -> Any:
-            return (
-                select(*self.mapper.columns)
-                .where(
-                    in_list(c.employee_id, "e", len(wanted)),
-                    c.planned_start < bindparam("until"),
-                    c.planned_end >= bindparam("since"),
-                )
-                .order_by(c.planned_start, c.id)
-            )
-
-        rows = self._rows(
-            ("executors", "of employees", len(wanted)),
-            build,
-            **in_params("e", wanted),
-            since=self.codec.moment_in(since),
-            until=self.codec.moment_in(until),
+        return _of_employees(
+            self,
+            employee_ids,
+            since,
+            until,
+            lambda: [c.planned_start < bindparam("until"), c.planned_end >= bindparam("since")],
+            (c.planned_start, c.id),
         )
-        return [self.mapper.decode(row) for row in rows]
 
 
 class WorkLog(RecordRepository[WorkLogEntry]):
@@ -301,27 +290,44 @@ class WorkLog(RecordRepository[WorkLogEntry]):
         self, employee_ids: Sequence[UUID], since: datetime, until: datetime
     ) -> list[WorkLogEntry]:
         c = self.table.c
-        wanted = padded([self.codec.uuid_in(id) for id in employee_ids])
-
-        def build() -> Any:
-            return (
-                select(*self.mapper.columns)
-                .where(
-                    in_list(c.employee_id, "e", len(wanted)),
-                    c.worked_on >= bindparam("since"),
-                    c.worked_on < bindparam("until"),
-                )
-                .order_by(c.worked_on, c.id)
-            )
-
-        rows = self._rows(
-            ("work log", "of employees", len(wanted)),
-            build,
-            **in_params("e", wanted),
-            since=self.codec.moment_in(since),
-            until=self.codec.moment_in(until),
+        return _of_employees(
+            self,
+            employee_ids,
+            since,
+            until,
+            lambda: [c.worked_on >= bindparam("since"), c.worked_on < bindparam("until")],
+            (c.worked_on, c.id),
         )
-        return [self.mapper.decode(row) for row in rows]
+
+
+def _of_employees(
+    repository: RecordRepository[R],
+    employee_ids: Sequence[UUID],
+    since: datetime,
+    until: datetime,
+    period: Callable[[], list[Any]],
+    order: tuple[Any, ...],
+) -> list[R]:
+    """Records of these employees whose ``period`` conditions hold for [since, until)."""
+    c = repository.table.c
+    codec = repository.codec
+    wanted = padded([codec.uuid_in(id) for id in employee_ids])
+
+    def build() -> Any:
+        return (
+            select(*repository.mapper.columns)
+            .where(in_list(c.employee_id, "e", len(wanted)), *period())
+            .order_by(*order)
+        )
+
+    rows = repository._rows(
+        (repository.table_name, "of employees", len(wanted)),
+        build,
+        **in_params("e", wanted),
+        since=codec.moment_in(since),
+        until=codec.moment_in(until),
+    )
+    return [repository.mapper.decode(row) for row in rows]
 
 
 class Dependencies(RecordRepository[Dependency]):
