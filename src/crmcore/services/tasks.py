@@ -1110,13 +1110,14 @@ class TaskService(Service):
         project, or (with neither) of every task."""
         with self._unit_of_work(writes=False) as uow:
             self._authorize("read")
-            chosen = self._chosen(uow, tasks, project)
+            chosen = {task.id: task for task in self._chosen(uow, tasks, project)}
+            incoming = _dependencies_into(uow, chosen)
+            predecessors = uow.tasks.get_many({d.predecessor_id for d in incoming})
             found: list[ScheduleConflict] = []
-            for task in chosen:
-                for dependency in uow.dependencies.find(successor_id=task.id):
-                    predecessor = uow.tasks.get(dependency.predecessor_id)
-                    if predecessor is None:
-                        continue
+            for dependency in incoming:
+                task = chosen[dependency.successor_id]
+                predecessor = predecessors.get(dependency.predecessor_id)
+                if predecessor is not None:
                     bound, required = constraint(dependency, predecessor)
                     planned = getattr(task, bound)
                     if planned < required:
@@ -1430,9 +1431,7 @@ class TaskService(Service):
             chosen = [t for t in self._chosen(uow, tasks, project) if not t.archived]
             ids = [t.id for t in chosen]
             rows = uow.executors.for_tasks(ids)
-            links: list[Dependency] = []
-            for task_id in ids:
-                links += uow.dependencies.find(successor_id=task_id)
+            links = _dependencies_into(uow, {t.id: t for t in chosen})
             people = {row.employee_id for row in rows if row.employee_id is not None}
             names = {id: e.name for id in people if (e := uow.employees.get(id)) is not None}
         return build_gantt(chosen, rows, links, names)
@@ -1500,6 +1499,17 @@ def _followed_status(task: Task, rows: Sequence[Executor]) -> TaskStatus:
     ):
         return TaskStatus.ACCEPTED
     return task.status
+
+
+def _dependencies_into(uow: UnitOfWork, tasks: Mapping[UUID, Task]) -> list[Dependency]:
+    """The dependencies whose successor is one of ``tasks``, in few queries:
+    one per task for a handful, one for all dependencies for many."""
+    if len(tasks) <= _FEW_TASKS:
+        return [d for task_id in tasks for d in uow.dependencies.find(successor_id=task_id)]
+    return [d for d in uow.dependencies.find() if d.successor_id in tasks]
+
+
+_FEW_TASKS = 20
 
 
 def _reaches(uow: UnitOfWork, start: UUID, goal: UUID) -> bool:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import base64
 import io
+import itertools
 import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -1937,6 +1938,38 @@ class TaskConformance:
             crm.tasks.remove_executor(row)
         assert caught.value.field == "executor"
         assert _footprint(crm, task) == before
+
+    def test_tasks_conflicts_of_a_long_chain_are_each_reported_once(self, office: Office) -> None:
+        crm = office.crm
+        # Thirty tasks, each planned to start a day after the one before ends:
+        # every link of the chain is a conflict, whichever way they are asked for.
+        chain = [
+            crm.tasks.create(
+                f"Етап {index:02}",
+                project=office.project,
+                start=datetime(2014, 11, 5, 9, tzinfo=UTC),
+                end=datetime(2014, 11, 6, 9, tzinfo=UTC),
+            )
+            for index in range(30)
+        ]
+        for before, after in itertools.pairwise(chain):
+            crm.tasks.add_dependency(before, after)
+        expected = {(before.id, after.id) for before, after in itertools.pairwise(chain)}
+
+        def pairs(found: list[Any]) -> set[tuple[UUID, UUID]]:
+            return {(c.dependency.predecessor_id, c.dependency.successor_id) for c in found}
+
+        assert pairs(crm.tasks.conflicts(project=office.project)) == expected
+        assert pairs(crm.tasks.conflicts()) == expected
+        assert pairs(crm.tasks.conflicts(chain[:3])) == {
+            (chain[0].id, chain[1].id),
+            (chain[1].id, chain[2].id),
+        }
+        assert len(crm.tasks.conflicts(project=office.project)) == len(expected)
+        moved = crm.tasks.reschedule(chain[0])
+        assert [t.id for t in moved] == [t.id for t in chain[1:]]
+        assert crm.tasks.conflicts(project=office.project) == []
+        assert crm.tasks.get(chain[-1].id).planned_start == datetime(2014, 12, 4, 9, tzinfo=UTC)
 
     def test_tasks_work_log_corrections_move_the_sums_and_stay_in_history(
         self, office: Office
