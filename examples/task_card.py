@@ -164,6 +164,27 @@ def main() -> None:
     assert [t.name for t in mine] == ["Кошторис для Нептуна", "задача Укрытие"]
     assert len(late) == 1
 
+    # Иванов's November by weeks, with planned and spent hours per week.
+    weeks = crm.tasks.calendar(
+        ivanov, start=date(2014, 11, 1), end=date(2014, 11, 30), bucket="week"
+    )
+    print()
+    print(f"Календарь: {ivanov.name}, ноябрь 2014")
+    for cell in weeks.employees[0].cells:
+        names = ", ".join(dict.fromkeys(item.name for item in cell.tasks))
+        print(f"  {cell.label}  затрачено {cell.spent_hours:>5} ч.  {names}")
+
+    # The plan-schedule of both tasks; drawn to a file when matplotlib is there.
+    chart = crm.tasks.gantt([task, *mine])
+    print()
+    print(f"План-график: {len(chart.rows)} задачи, критический путь: {len(chart.critical_path)}")
+    try:
+        chart.save("task_card_gantt.svg")
+    except crmcore.errors.PluginError as missing:
+        print(f"  ({missing})")
+    else:
+        print("  task_card_gantt.svg")
+
 
 if __name__ == "__main__":
     main()
