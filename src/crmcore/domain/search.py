@@ -47,11 +47,15 @@ class ClientSearch:
     kind: ClientKind | None = None
     tag: str | None = None
     responsible_id: UUID | None = None
+    #: User-field conditions ``(name, key)`` already checked against the
+    #: definitions; the backend matches them against the stored values.
+    field_values: tuple[tuple[str, object], ...] = ()
     include_archived: bool = False
     limit: int = attrs.field(default=50, validator=_limit)
 
     def admits(self, client: Client) -> bool:
-        """The reference semantics every storage backend must reproduce."""
+        """The reference semantics every storage backend must reproduce (but for
+        ``field_values``, which need the stored user-field values)."""
         if self.text is not None and not (
             self.text in client.name_key or self.text == client.code_key
         ):

@@ -20,7 +20,7 @@ from crmcore.domain.history import encode_value
 from crmcore.domain.phones import parse_phones
 from crmcore.errors import ValidationError
 from crmcore.services.base import Service, build
-from crmcore.services.fields import write_fields
+from crmcore.services.fields import field_conditions, write_fields
 from crmcore.services.refs import (
     ClientRef,
     ContactRef,
@@ -246,6 +246,7 @@ class ClientService(Service):
         kind: ClientKind | str | None = None,
         tag: str | None = None,
         responsible: EmployeeRef | None = None,
+        fields: Mapping[str, Any] | None = None,
         include_archived: bool = False,
         limit: int = 50,
     ) -> list[Client]:
@@ -255,7 +256,8 @@ class ClientService(Service):
         alphabet (``"делікатес"`` finds ``"ДЕЛІКАТЕС ТОВ"``), or the whole code.
         ``external_id`` finds the client a host system knows by that id.
         ``phone`` matches the client's phones and its contact persons' phones
-        in any written form, as caller-ID does.
+        in any written form, as caller-ID does.  ``fields`` matches user-field
+        values ``{name: value}`` (a multi-choice field: includes the value).
 
         Example:
             >>> import crmcore
@@ -286,6 +288,7 @@ class ClientService(Service):
                     kind=None if kind is None else _kind(kind),
                     tag=tag,
                     responsible_id=responsible_id,
+                    field_values=field_conditions(uow, "client", fields),
                     include_archived=include_archived,
                     limit=limit,
                 )

@@ -1939,6 +1939,44 @@ class TaskConformance:
         assert caught.value.field == "executor"
         assert _footprint(crm, task) == before
 
+    def test_tasks_client_search_filters_by_user_fields(self, office: Office) -> None:
+        crm = office.crm
+        crm.fields.define("client", "segment", label="Сегмент", type="choice", choices=["A", "B"])
+        crm.fields.define(
+            "client", "lines", label="Напрями", type="multi_choice", choices=["опт", "роздріб"]
+        )
+        crm.fields.define("client", "manager", label="Менеджер", type="employee")
+        omega = crm.clients.create(
+            code="800",
+            name="ОМЕГА ТОВ",
+            fields={"segment": "A", "lines": ["опт", "роздріб"], "manager": office.ivanov},
+        )
+        crm.clients.create(
+            code="801", name="ОМЕГА-2 ТОВ", fields={"segment": "B", "lines": ["опт"]}
+        )
+        crm.fields.set(office.neptune, {"segment": "A"})
+
+        def names(text: str | None = None, **filters: Any) -> list[str]:
+            return [c.name for c in crm.clients.search(text, fields=filters)]
+
+        assert names(segment="A") == ['Кооператив "Нептун"', "ОМЕГА ТОВ"]
+        assert names("омега", segment="A") == ["ОМЕГА ТОВ"]
+        assert names(lines="опт") == ["ОМЕГА ТОВ", "ОМЕГА-2 ТОВ"]
+        assert names(lines="роздріб", segment="A") == ["ОМЕГА ТОВ"]
+        assert names(manager="22") == ["ОМЕГА ТОВ"]
+        hostile = "A'; DROP TABLE crm_clients; --"
+        crm.fields.define("client", "remark", label="Примітка", type="text")
+        crm.fields.set(omega, {"remark": hostile})
+        assert names(remark=hostile) == ["ОМЕГА ТОВ"]  # a value is only ever data
+        with pytest.raises(ValidationError) as refused:
+            crm.clients.search(fields={"segment": hostile})
+        assert refused.value.field == "fields.segment"
+        crm.fields.set(omega, {"segment": "B"})
+        assert names(segment="B") == ["ОМЕГА ТОВ", "ОМЕГА-2 ТОВ"]
+        with pytest.raises(ValidationError) as caught:
+            crm.clients.search(fields={"nonexistent": 1})
+        assert caught.value.field == "fields.nonexistent"
+
     def test_tasks_conflicts_of_a_long_chain_are_each_reported_once(self, office: Office) -> None:
         crm = office.crm
         # Thirty tasks, each planned to start a day after the one before ends:

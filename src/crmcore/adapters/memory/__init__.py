@@ -211,7 +211,15 @@ class _Clients(_Repository):
         self._replace(client.id, client, expected_version)
 
     def search(self, query: ClientSearch) -> list[Client]:
-        found = [c for c in self._rows().values() if query.admits(c)]
+        values = self._uow.table("field_values")
+        found = [
+            c
+            for c in self._rows().values()
+            if query.admits(c)
+            and all(
+                key in values.get(("client", c.id, name), ()) for name, key in query.field_values
+            )
+        ]
         found.sort(key=lambda c: (c.name_sort, c.id))
         return [_out(c) for c in found[: query.limit]]
 

@@ -449,11 +449,14 @@ class _Clients(_Repository):
             query.kind is not None,
             query.tag is not None,
             query.responsible_id is not None,
+            len(query.field_values),
             query.include_archived,
         )
 
         def build() -> Any:
-            conditions: list[Any] = []
+            conditions: list[Any] = work.field_value_conditions(
+                t.field_values, c.id, "client", len(query.field_values)
+            )
             if query.text is not None:
                 conditions.append(
                     or_(
@@ -505,6 +508,7 @@ class _Clients(_Repository):
             "responsible_id": self.codec.uuid_or_none_in(query.responsible_id),
             "limit": query.limit,
             **_in_params("id", wanted_ids),
+            **work.field_value_params(query.field_values),
         }
         if query.text is not None:
             # Typed %, _ and / match themselves, not as LIKE wildcards.

@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any, ClassVar, TypeVar
 from uuid import UUID
 
-from sqlalchemy import and_, bindparam, delete, exists, func, or_, select, true, tuple_
+from sqlalchemy import Table, and_, bindparam, delete, func, or_, select, true, tuple_
 
 from crmcore.adapters.sqlalchemy.repository import (
     RecordRepository,
@@ -46,11 +46,43 @@ __all__ = [
     "Projects",
     "Tasks",
     "WorkLog",
+    "field_value_conditions",
+    "field_value_params",
 ]
 
 R = TypeVar("R")
 
 _KEY_PREFIX = 200  # characters of a user-field key kept in the indexed column
+
+
+def field_value_conditions(
+    values: Table, entity_id: Any, entity_kind: str, count: int
+) -> list[Any]:
+    """WHERE conditions for ``count`` user-field filters on the entity ``entity_id``
+    names: each binds the field's name and key as parameters (see
+    :func:`field_value_params`), so no name a user chose becomes SQL text."""
+    v = values.c
+    return [
+        entity_id.in_(
+            select(v.entity_id).where(
+                v.entity_kind == entity_kind,
+                v.name == bindparam(f"field{index}"),
+                v.key_prefix == bindparam(f"key_prefix{index}"),
+                v.key == bindparam(f"key{index}"),
+            )
+        )
+        for index in range(count)
+    ]
+
+
+def field_value_params(field_values: Sequence[tuple[str, object]]) -> dict[str, Any]:
+    """The parameters of :func:`field_value_conditions`."""
+    params: dict[str, Any] = {}
+    for index, (name, key) in enumerate(field_values):
+        params[f"field{index}"] = name
+        params[f"key{index}"] = key
+        params[f"key_prefix{index}"] = str(key)[:_KEY_PREFIX]
+    return params
 
 
 class Projects(RecordRepository[Project]):
@@ -86,7 +118,6 @@ class Tasks(RecordRepository[Task]):
         """(shape, a function building the WHERE conditions, parameters) for ``query``."""
         c = self.table.c
         x = self.t.executors.c
-        v = self.t.field_values.c
         codec = self.codec
         params: dict[str, Any] = {}
         status_values = (
@@ -124,10 +155,7 @@ class Tasks(RecordRepository[Task]):
         if query.text is not None:
             escaped = query.text.replace("/", "//").replace("%", "/%").replace("_", "/_")
             params["pattern"] = f"%{escaped}%"
-        for index, (name, key) in enumerate(query.field_values):
-            params[f"field{index}"] = name
-            params[f"key{index}"] = key
-            params[f"key_prefix{index}"] = str(key)[:_KEY_PREFIX]
+        params.update(field_value_params(query.field_values))
         shape = (
             given,
             query.executor_id is not None,
@@ -168,16 +196,9 @@ class Tasks(RecordRepository[Task]):
                 where.append(c.planned_start < bindparam("until"))
             if query.text is not None:
                 where.append(c.search_text.like(bindparam("pattern"), escape="/"))
-            for index in range(len(query.field_values)):
-                where.append(
-                    exists().where(
-                        v.entity_kind == "task",
-                        v.entity_id == c.id,
-                        v.name == bindparam(f"field{index}"),
-                        v.key_prefix == bindparam(f"key_prefix{index}"),
-                        v.key == bindparam(f"key{index}"),
-                    )
-                )
+            where += field_value_conditions(
+                self.t.field_values, c.id, "task", len(query.field_values)
+            )
             return where
 
         return shape, conditions, params
