@@ -16,10 +16,10 @@ from uuid import UUID
 
 from crmcore.domain import ChangeAction, Employee, TimelineEntry
 from crmcore.domain.collaboration import Attachment, Comment, Link, mentioned_codes
-from crmcore.errors import NotFound, PermissionDenied, StorageError, ValidationError
+from crmcore.errors import PermissionDenied, StorageError, ValidationError
 from crmcore.ports import BlobStore, UnitOfWork
 from crmcore.services.base import Service, build
-from crmcore.services.refs import ENTITY_TYPES, EntityRef, find_employee, find_entity
+from crmcore.services.refs import ENTITY_TYPES, EntityRef, find_by_id, find_employee, find_entity
 
 __all__ = ["AttachmentService", "DiscussionService", "LinkService"]
 
@@ -116,11 +116,7 @@ class DiscussionService(Service):
         return tuple(named)
 
     def _find(self, uow: UnitOfWork, comment: Comment | UUID) -> Comment:
-        key = comment.id if isinstance(comment, Comment) else comment
-        found = uow.comments.get(key) if isinstance(key, UUID) else None
-        if found is None:
-            raise NotFound("comment", key)
-        return found
+        return find_by_id(uow.comments, comment, "comment", Comment)
 
     def edit(self, comment: Comment | UUID, text: str) -> Comment:
         """Change a comment's text (only its author may); the earlier text stays in history."""
@@ -220,10 +216,7 @@ class LinkService(Service):
 
     def remove(self, link: Link | UUID) -> None:
         with self._unit_of_work() as uow:
-            key = link.id if isinstance(link, Link) else link
-            found = uow.links.get(key) if isinstance(key, UUID) else None
-            if found is None:
-                raise NotFound("link", key)
+            found = find_by_id(uow.links, link, "link", Link)
             self._authorize("archive", found)
             uow.links.delete(found.id)
             uow.history.add_many(
@@ -340,11 +333,7 @@ class AttachmentService(Service):
             return self._add(uow, uow.attachments, attachment)
 
     def _find(self, uow: UnitOfWork, attachment: Attachment | UUID) -> Attachment:
-        key = attachment.id if isinstance(attachment, Attachment) else attachment
-        found = uow.attachments.get(key) if isinstance(key, UUID) else None
-        if found is None:
-            raise NotFound("attachment", key)
-        return found
+        return find_by_id(uow.attachments, attachment, "attachment", Attachment)
 
     def open(self, attachment: Attachment | UUID) -> BinaryIO:
         """The attachment's content as a binary stream (close it when done)."""

@@ -10,9 +10,9 @@ from uuid import UUID
 
 import attrs
 
-from crmcore.domain import ChangeAction, Client, ContactPerson, Employee, Event, EventType
+from crmcore.domain import ChangeAction, Client, ContactPerson, Employee, Event
 from crmcore.domain.history import Change
-from crmcore.errors import NotFound, ValidationError
+from crmcore.errors import ValidationError
 from crmcore.ports import UnitOfWork
 from crmcore.services.base import Service, build
 from crmcore.services.fields import write_fields
@@ -21,10 +21,11 @@ from crmcore.services.refs import (
     ContactRef,
     EmployeeRef,
     EventTypeRef,
-    find_client,
-    find_contact,
+    find_active_employee,
+    find_by_id,
     find_employee,
-    find_event_type,
+    find_parties,
+    find_usable_event_type,
 )
 from crmcore.services.timeline import entry_for_event
 
@@ -79,39 +80,9 @@ class EventService(Service):
 
     kind = "event"
 
-    def _usable_type(self, uow: UnitOfWork, ref: EventTypeRef) -> EventType:
-        event_type = find_event_type(uow, ref, "type")
-        if event_type.archived:
-            raise ValidationError("type", f"event type {event_type.code!r} is archived")
-        return event_type
-
-    def _parties(
-        self,
-        uow: UnitOfWork,
-        client: ClientRef | None,
-        contact: ContactRef | None,
-    ) -> tuple[Client | None, ContactPerson | None]:
-        person = None if contact is None else find_contact(uow, contact, "contact")
-        owner = None if client is None else find_client(uow, client, "client")
-        if owner is not None and owner.archived:
-            raise ValidationError("client", f"{owner.name!r} is archived")
-        if person is not None and person.archived:
-            raise ValidationError("contact", f"{person.name!r} is archived")
-        if person is not None:
-            if owner is None:
-                owner = find_client(uow, person.client_id, "contact")
-            elif person.client_id != owner.id:
-                raise ValidationError(
-                    "contact", f"{person.name!r} is not a contact of {owner.name!r}"
-                )
-        return owner, person
-
     def _employee(self, uow: UnitOfWork, employee: EmployeeRef | None) -> Employee | None:
         if employee is not None:
-            found = find_employee(uow, employee, "employee")
-            if found.archived:
-                raise ValidationError("employee", f"{found.name!r} is archived")
-            return found
+            return find_active_employee(uow, employee, "employee")
         if self.actor.employee_id is not None:
             return uow.employees.get(self.actor.employee_id)
         return None
@@ -178,8 +149,8 @@ class EventService(Service):
                 if existing is not None:
                     self._authorize("read", existing)
                     return existing
-            event_type = self._usable_type(uow, type)
-            owner, person = self._parties(uow, client, contact)
+            event_type = find_usable_event_type(uow, type)
+            owner, person = find_parties(uow, client, contact)
             who = self._employee(uow, employee)
             event = build(
                 Event,
@@ -231,9 +202,9 @@ class EventService(Service):
             stored = self._find(uow, event)
             prepared = dict(changes)
             if "type" in prepared:
-                prepared["type_code"] = self._usable_type(uow, prepared.pop("type")).code
+                prepared["type_code"] = find_usable_event_type(uow, prepared.pop("type")).code
             if "client" in prepared or "contact" in prepared:
-                owner, person = self._parties(
+                owner, person = find_parties(
                     uow,
                     prepared.pop("client", stored.client_id),
                     prepared.pop("contact", stored.contact_id),
@@ -328,15 +299,7 @@ class EventService(Service):
         )
 
     def _find(self, uow: UnitOfWork, event: Event | UUID) -> Event:
-        key = event.id if isinstance(event, Event) else event
-        if not isinstance(key, UUID):
-            raise ValidationError(
-                "event", f"must be an Event or its id, not {type(event).__name__}"
-            )
-        found = uow.events.get(key)
-        if found is None:
-            raise NotFound("event", key)
-        return found
+        return find_by_id(uow.events, event, "event", Event)
 
     def _show(self, uow: UnitOfWork, event: Event) -> None:
         uow.timeline.replace("event", event.id, entry_for_event(event))

@@ -20,7 +20,13 @@ from crmcore.domain.history import encode_value
 from crmcore.errors import NotFound, ValidationError
 from crmcore.ports import UnitOfWork
 from crmcore.services.base import Service, build
-from crmcore.services.refs import EntityRef, find_client, find_employee, find_entity
+from crmcore.services.refs import (
+    EntityRef,
+    find_by_id,
+    find_client,
+    find_employee,
+    find_entity,
+)
 
 __all__ = ["FieldService", "field_conditions", "read_fields", "write_fields"]
 
@@ -223,11 +229,7 @@ class FieldService(Service):
             return self._add(uow, uow.field_definitions, definition)
 
     def _find(self, uow: UnitOfWork, definition: FieldDefinition | UUID) -> FieldDefinition:
-        key = definition.id if isinstance(definition, FieldDefinition) else definition
-        found = uow.field_definitions.get(key) if isinstance(key, UUID) else None
-        if found is None:
-            raise NotFound("user field", key)
-        return found
+        return find_by_id(uow.field_definitions, definition, "user field", FieldDefinition)
 
     def get(self, entity_kind: str, name: str) -> FieldDefinition:
         """The definition of one field.  Raises NotFound."""

@@ -7,7 +7,6 @@ from datetime import datetime
 from typing import Any
 
 from crmcore.domain.projects import Project
-from crmcore.errors import ValidationError
 from crmcore.ports import UnitOfWork
 from crmcore.services.base import Service, build
 from crmcore.services.fields import write_fields
@@ -15,8 +14,8 @@ from crmcore.services.refs import (
     ClientRef,
     EmployeeRef,
     ProjectRef,
+    find_active_employee,
     find_client,
-    find_employee,
     find_project,
 )
 
@@ -43,10 +42,7 @@ class ProjectService(Service):
                 if who is None:
                     prepared[f"{name}_id"] = None
                     continue
-                employee = find_employee(uow, who, name)
-                if employee.archived:
-                    raise ValidationError(name, f"{employee.name!r} is archived")
-                prepared[f"{name}_id"] = employee.id
+                prepared[f"{name}_id"] = find_active_employee(uow, who, name).id
         return prepared
 
     def create(

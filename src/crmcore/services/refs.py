@@ -6,7 +6,7 @@ when it does not exist; ``get``-style lookups raise NotFound.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
 from uuid import UUID
 
 from crmcore.domain import Client, ContactPerson, Employee, Event, EventType
@@ -25,15 +25,21 @@ __all__ = [
     "ExecutorRef",
     "ProjectRef",
     "TaskRef",
+    "find_active_employee",
+    "find_by_id",
     "find_client",
     "find_contact",
     "find_employee",
     "find_entity",
     "find_event_type",
     "find_executor",
+    "find_parties",
     "find_project",
     "find_task",
+    "find_usable_event_type",
 ]
+
+T = TypeVar("T")
 
 ClientRef = Client | UUID | str
 ContactRef = ContactPerson | UUID
@@ -89,17 +95,7 @@ def find_employee(uow: UnitOfWork, ref: EmployeeRef, field: str | None = None) -
 
 def find_contact(uow: UnitOfWork, ref: object, field: str | None = None) -> ContactPerson:
     # ``ref`` is checked at run time: callers pass whatever their users typed.
-    if isinstance(ref, ContactPerson):
-        ref = ref.id
-    if not isinstance(ref, UUID):
-        problem = f"a contact person is given as one or its id, not {type(ref).__name__}"
-        raise ValidationError(field or "contact", problem)
-    found = uow.contacts.get(ref)
-    if found is None:
-        if field is None:
-            raise NotFound("contact person", ref)
-        raise ValidationError(field, f"no contact person {ref}")
-    return found
+    return find_by_id(uow.contacts, ref, "contact person", ContactPerson, field)
 
 
 def find_event_type(uow: UnitOfWork, ref: object, field: str | None = None) -> EventType:
@@ -115,29 +111,72 @@ def find_event_type(uow: UnitOfWork, ref: object, field: str | None = None) -> E
     return found
 
 
+def find_active_employee(uow: UnitOfWork, ref: EmployeeRef, field: str) -> Employee:
+    """An employee an argument names, refused when archived."""
+    found = find_employee(uow, ref, field)
+    if found.archived:
+        raise ValidationError(field, f"{found.name!r} is archived")
+    return found
+
+
+def find_usable_event_type(uow: UnitOfWork, ref: object, field: str = "type") -> EventType:
+    """An event type an argument names, refused when archived."""
+    found = find_event_type(uow, ref, field)
+    if found.archived:
+        raise ValidationError(field, f"event type {found.code!r} is archived")
+    return found
+
+
+def find_parties(
+    uow: UnitOfWork, client: ClientRef | None, contact: ContactRef | None
+) -> tuple[Client | None, ContactPerson | None]:
+    """The client and contact person a record is about: a contact implies its
+    client; given both, the contact must be the client's; neither may be archived."""
+    person = None if contact is None else find_contact(uow, contact, "contact")
+    owner = None if client is None else find_client(uow, client, "client")
+    if owner is not None and owner.archived:
+        raise ValidationError("client", f"{owner.name!r} is archived")
+    if person is not None and person.archived:
+        raise ValidationError("contact", f"{person.name!r} is archived")
+    if person is not None:
+        if owner is None:
+            owner = find_client(uow, person.client_id, "contact")
+        elif person.client_id != owner.id:
+            raise ValidationError("contact", f"{person.name!r} is not a contact of {owner.name!r}")
+    return owner, person
+
+
 def find_project(uow: UnitOfWork, ref: ProjectRef, field: str | None = None) -> Project:
     return _resolve(uow.projects, ref, "project", Project, field)  # type: ignore[no-any-return]
 
 
-def _by_id(repository: Any, ref: object, kind: str, entity_type: type, field: str | None) -> Any:
+def find_by_id(
+    repository: Any, ref: object, kind: str, entity_type: type[T], field: str | None = None
+) -> T:
+    """The stored record a caller names by the record itself or its id.
+
+    NotFound when it does not exist, or ValidationError on ``field`` when the
+    record is an argument naming another one.
+    """
     key = ref.id if isinstance(ref, entity_type) else ref  # type: ignore[attr-defined]
     if not isinstance(key, UUID):
-        problem = f"a {kind} is given as one or its id, not {type(ref).__name__}"
+        article = "an" if kind[0] in "aeiou" else "a"
+        problem = f"{article} {kind} is given as one or its id, not {type(ref).__name__}"
         raise ValidationError(field or kind, problem)
     found = repository.get(key)
     if found is None:
         if field is None:
             raise NotFound(kind, key)
         raise ValidationError(field, f"no {kind} {key}")
-    return found
+    return found  # type: ignore[no-any-return]
 
 
 def find_task(uow: UnitOfWork, ref: object, field: str | None = None) -> Task:
-    return _by_id(uow.tasks, ref, "task", Task, field)  # type: ignore[no-any-return]
+    return find_by_id(uow.tasks, ref, "task", Task, field)
 
 
 def find_executor(uow: UnitOfWork, ref: object, field: str | None = None) -> Executor:
-    return _by_id(uow.executors, ref, "executor", Executor, field)  # type: ignore[no-any-return]
+    return find_by_id(uow.executors, ref, "executor", Executor, field)
 
 
 def find_entity(uow: UnitOfWork, ref: object, field: str = "entity") -> tuple[str, Any]:

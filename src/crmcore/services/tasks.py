@@ -70,13 +70,15 @@ from crmcore.services.refs import (
     ExecutorRef,
     ProjectRef,
     TaskRef,
+    find_active_employee,
+    find_by_id,
     find_client,
-    find_contact,
     find_employee,
-    find_event_type,
     find_executor,
+    find_parties,
     find_project,
     find_task,
+    find_usable_event_type,
 )
 
 __all__ = ["ScheduleConflict", "TaskCard", "TaskService"]
@@ -279,32 +281,10 @@ class TaskService(Service):
 
     # --- references -------------------------------------------------------------
 
-    def _active_employee(self, uow: UnitOfWork, ref: EmployeeRef, field: str) -> Employee:
-        found = find_employee(uow, ref, field)
-        if found.archived:
-            raise ValidationError(field, f"{found.name!r} is archived")
-        return found
-
     def _actor_employee(self, uow: UnitOfWork) -> Employee | None:
         if self.actor.employee_id is None:
             return None
         return uow.employees.get(self.actor.employee_id)
-
-    def _parties(
-        self, uow: UnitOfWork, client: ClientRef | None, contact: ContactRef | None
-    ) -> tuple[Client | None, ContactPerson | None]:
-        person = None if contact is None else find_contact(uow, contact, "contact")
-        owner = None if client is None else find_client(uow, client, "client")
-        if owner is not None and owner.archived:
-            raise ValidationError("client", f"{owner.name!r} is archived")
-        if person is not None:
-            if owner is None:
-                owner = find_client(uow, person.client_id, "contact")
-            elif person.client_id != owner.id:
-                raise ValidationError(
-                    "contact", f"{person.name!r} is not a contact of {owner.name!r}"
-                )
-        return owner, person
 
     def _references(
         self, uow: UnitOfWork, given: dict[str, Any], stored: Task | None
@@ -314,10 +294,10 @@ class TaskService(Service):
         if "controller" in given:
             who = given.pop("controller")
             prepared["controller_id"] = (
-                None if who is None else self._active_employee(uow, who, "controller").id
+                None if who is None else find_active_employee(uow, who, "controller").id
             )
         if "client" in given or "contact" in given:
-            owner, person = self._parties(
+            owner, person = find_parties(
                 uow,
                 given.pop("client", None if stored is None else stored.client_id),
                 given.pop("contact", None if stored is None else stored.contact_id),
@@ -334,10 +314,7 @@ class TaskService(Service):
             if event_type is None:
                 prepared["type_code"] = None
             else:
-                found = find_event_type(uow, event_type, "type")
-                if found.archived:
-                    raise ValidationError("type", f"event type {found.code!r} is archived")
-                prepared["type_code"] = found.code
+                prepared["type_code"] = find_usable_event_type(uow, event_type).code
         return prepared
 
     # --- writing helpers --------------------------------------------------------
@@ -434,7 +411,7 @@ class TaskService(Service):
             options = {"employee": spec}
         zone = _zone(task.time_zone, "time_zone")
         employee = options.get("employee")
-        who = None if employee is None else self._active_employee(uow, employee, "employee")
+        who = None if employee is None else find_active_employee(uow, employee, "employee")
         return _named_by_arguments(
             Executor,
             task_id=task.id,
@@ -575,10 +552,7 @@ class TaskService(Service):
         documents tab lists the task.  ``options`` are those of :meth:`create`
         (``end`` is required)."""
         with self._unit_of_work() as uow:
-            key = event.id if isinstance(event, Event) else event
-            found = uow.events.get(key) if isinstance(key, UUID) else None
-            if found is None:
-                raise ValidationError("event", f"no event {key}")
+            found = find_by_id(uow.events, event, "event", Event, "event")
             options.setdefault("client", found.client_id)
             options.setdefault("contact", found.contact_id)
             options.setdefault("type", found.type_code)
@@ -911,11 +885,7 @@ class TaskService(Service):
         self._follow(uow, task)
 
     def _log_entry(self, uow: UnitOfWork, entry: WorkLogEntry | UUID) -> WorkLogEntry:
-        key = entry.id if isinstance(entry, WorkLogEntry) else entry
-        found = uow.work_log.get(key) if isinstance(key, UUID) else None
-        if found is None:
-            raise ValidationError("entry", f"no work log entry {key}")
-        return found
+        return find_by_id(uow.work_log, entry, "work log entry", WorkLogEntry, "entry")
 
     def correct_work(
         self,
@@ -1073,10 +1043,7 @@ class TaskService(Service):
 
     def remove_dependency(self, dependency: Dependency | UUID) -> None:
         with self._unit_of_work() as uow:
-            key = dependency.id if isinstance(dependency, Dependency) else dependency
-            found = uow.dependencies.get(key) if isinstance(key, UUID) else None
-            if found is None:
-                raise ValidationError("dependency", f"no dependency {key}")
+            found = find_by_id(uow.dependencies, dependency, "dependency", Dependency, "dependency")
             self._authorize("update", uow.tasks.get(found.successor_id))
             uow.dependencies.delete(found.id)
             at = self._now()
