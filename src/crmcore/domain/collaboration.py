@@ -15,7 +15,14 @@ from crmcore.domain import _checks as check
 from crmcore.domain.records import Record
 from crmcore.errors import ValidationError
 
-__all__ = ["ENTITY_KINDS", "Attachment", "Comment", "Link", "mentioned_codes"]
+__all__ = [
+    "ENTITY_KINDS",
+    "Attachment",
+    "Comment",
+    "Link",
+    "check_file_description",
+    "mentioned_codes",
+]
 
 #: Kinds of entity that comments, links, attachments and user fields attach to.
 ENTITY_KINDS = frozenset({"client", "contact", "event", "task", "project"})
@@ -116,3 +123,12 @@ class Attachment(Record):
         # The name is shown to people and offered on download; it never names a path.
         if "/" in value or "\\" in value or value in (".", ".."):
             raise ValidationError(attribute.name, "must be a file name, not a path")
+
+
+def check_file_description(name: str, media_type: str) -> None:
+    """Check a file's name and media type as :class:`Attachment` does, so a bad
+    one is refused before any content is stored."""
+    fields = attrs.fields(Attachment)
+    for field, value in ((fields.name, check.strip(name)), (fields.media_type, media_type)):
+        assert field.validator is not None  # both fields have validators
+        field.validator(None, field, value)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager
 from contextvars import ContextVar
 from datetime import UTC, datetime
@@ -14,7 +14,7 @@ import pluggy
 from attrs import AttrsInstance
 
 from crmcore.domain import Actor, Change, ChangeAction
-from crmcore.domain.history import diff
+from crmcore.domain.history import diff, encode_value
 from crmcore.errors import CRMError, PermissionDenied, PluginError, StaleObject, ValidationError
 from crmcore.ports import BlobStore, Storage, UnitOfWork
 
@@ -209,6 +209,36 @@ class Service:
         for argument, stored_field in references.items():
             if stored_field in changes:
                 raise ValidationError(stored_field, f"set it with {argument}= instead")
+
+    def _delete(
+        self,
+        uow: UnitOfWork,
+        repository: Any,
+        record: Versioned,
+        *,
+        kind: str | None = None,
+        listed_on: Iterable[UUID] = (),
+        listed_as: str = "",
+    ) -> None:
+        """Delete a record for good, keeping its removal in history.
+
+        The record's own history gets a ``removed`` line; each of ``listed_on``
+        (records of this service's kind that listed it, e.g. a task for its
+        executor row) gets a change of ``listed_as`` whose old value is the
+        removed record's id, so their history can still find the record's.
+        """
+        repository.delete(record.id)
+        at = self._now()
+        removal = encode_value(record.id)
+        uow.history.add_many(
+            [
+                self._change(record.id, ChangeAction.ARCHIVE, at, kind, field="removed"),
+                *(
+                    self._change(owner, ChangeAction.UPDATE, at, field=listed_as, old=removal)
+                    for owner in listed_on
+                ),
+            ]
+        )
 
     def _archive(self, uow: UnitOfWork, repository: Any, stored: E, given: object) -> E:
         return self._update(

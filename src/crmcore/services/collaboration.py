@@ -14,16 +14,21 @@ from pathlib import Path
 from typing import Any, BinaryIO
 from uuid import UUID
 
-from crmcore.domain import ChangeAction, Employee, TimelineEntry
-from crmcore.domain.collaboration import Attachment, Comment, Link, mentioned_codes
+from crmcore.domain import Employee, TimelineEntry
+from crmcore.domain.collaboration import (
+    Attachment,
+    Comment,
+    Link,
+    check_file_description,
+    mentioned_codes,
+)
 from crmcore.errors import PermissionDenied, StorageError, ValidationError
 from crmcore.ports import BlobStore, UnitOfWork
 from crmcore.services.base import Service, build
 from crmcore.services.refs import ENTITY_TYPES, EntityRef, find_by_id, find_employee, find_entity
+from crmcore.services.timeline import summarize
 
 __all__ = ["AttachmentService", "DiscussionService", "LinkService"]
-
-_SUMMARY_LENGTH = 280
 
 
 def _client_of(kind: str, entity: Any) -> UUID | None:
@@ -87,7 +92,7 @@ class DiscussionService(Service):
         entry = None
         if not comment.archived:
             text = comment.text
-            summary = text if len(text) <= _SUMMARY_LENGTH else text[: _SUMMARY_LENGTH - 1] + "…"
+            summary = summarize(text)
             title = getattr(entity, "name", None) or getattr(entity, "subject", "")
             entry = TimelineEntry(
                 client_id=client_id,
@@ -218,10 +223,7 @@ class LinkService(Service):
         with self._unit_of_work() as uow:
             found = find_by_id(uow.links, link, "link", Link)
             self._authorize("archive", found)
-            uow.links.delete(found.id)
-            uow.history.add_many(
-                [self._change(found.id, ChangeAction.ARCHIVE, self._now(), field="removed")]
-            )
+            self._delete(uow, uow.links, found)
 
     def of(self, entity: EntityRef) -> list[Link]:
         """The links on a card's documents tab, oldest first."""
@@ -303,15 +305,7 @@ class AttachmentService(Service):
         if media_type is None:
             media_type = mimetypes.guess_type(name)[0] or "application/octet-stream"
         # Checked before the content is read, so a bad name stores nothing.
-        build(
-            Attachment,
-            entity_kind="task",
-            entity_id=UUID(int=0),
-            name=name,
-            media_type=media_type,
-            size=0,
-            sha256="0" * 64,
-        )
+        check_file_description(name, media_type)
         with self._unit_of_work() as uow:
             kind, found = find_entity(uow, entity)
             self._authorize("update", found, kind=kind)

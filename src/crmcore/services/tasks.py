@@ -34,7 +34,7 @@ from crmcore.domain import (
 from crmcore.domain.calendar import Bucket, Calendar, build_calendar, window
 from crmcore.domain.collaboration import Attachment, Comment, Link
 from crmcore.domain.gantt import Gantt, build_gantt
-from crmcore.domain.history import Change, ChangeAction, encode_value
+from crmcore.domain.history import Change, ChangeAction
 from crmcore.domain.projects import Project
 from crmcore.domain.search import MAX_LIMIT
 from crmcore.domain.tasks import (
@@ -768,20 +768,14 @@ class TaskService(Service):
             self._authorize("update", task)
             if uow.work_log.find(executor_id=row.id):
                 raise ValidationError("executor", "has logged work; decline it instead")
-            uow.executors.delete(row.id)
-            at = self._now()
-            uow.history.add_many(
-                [
-                    self._change(row.id, ChangeAction.ARCHIVE, at, "executor", field="removed"),
-                    # On the task too: its History tab finds the removed row by it.
-                    self._change(
-                        task.id,
-                        ChangeAction.UPDATE,
-                        at,
-                        field="executors",
-                        old=encode_value(row.id),
-                    ),
-                ]
+            # Listed on the task too: its History tab finds the removed row by it.
+            self._delete(
+                uow,
+                uow.executors,
+                row,
+                kind="executor",
+                listed_on=[task.id],
+                listed_as="executors",
             )
             self._follow(uow, task)
 
@@ -922,19 +916,13 @@ class TaskService(Service):
             row = find_executor(uow, stored.executor_id)
             task = self._find(uow, row.task_id)
             self._check_role(_PROGRESS, task, [row])
-            uow.work_log.delete(stored.id)
-            at = self._now()
-            uow.history.add_many(
-                [
-                    self._change(stored.id, ChangeAction.ARCHIVE, at, "work_log", field="removed"),
-                    self._change(
-                        task.id,
-                        ChangeAction.UPDATE,
-                        at,
-                        field="work_log",
-                        old=encode_value(stored.id),
-                    ),
-                ]
+            self._delete(
+                uow,
+                uow.work_log,
+                stored,
+                kind="work_log",
+                listed_on=[task.id],
+                listed_as="work_log",
             )
             self._sum_work(uow, row, task)
 
@@ -1026,38 +1014,32 @@ class TaskService(Service):
             dependency = build(
                 Dependency, predecessor_id=before.id, successor_id=after.id, kind=kind, lag=lag
             )
-            bound = uow.dependencies.find(predecessor_id=before.id, successor_id=after.id)
-            if bound:
-                raise DuplicateError(
-                    "successor",
-                    after.name,
-                    f"{after.name!r} depends on {before.name!r} already; "
-                    "remove that dependency to bind them differently",
-                )
             if _reaches(uow, after.id, before.id):
                 raise ValidationError(
                     "successor",
                     f"{after.name!r} already leads to {before.name!r}: that makes a cycle",
                 )
-            return self._add(uow, uow.dependencies, dependency, kind="dependency")
+            try:
+                return self._add(uow, uow.dependencies, dependency, kind="dependency")
+            except DuplicateError:
+                raise DuplicateError(
+                    "successor",
+                    after.name,
+                    f"{after.name!r} depends on {before.name!r} already; "
+                    "remove that dependency to bind them differently",
+                ) from None
 
     def remove_dependency(self, dependency: Dependency | UUID) -> None:
         with self._unit_of_work() as uow:
             found = find_by_id(uow.dependencies, dependency, "dependency", Dependency, "dependency")
             self._authorize("update", uow.tasks.get(found.successor_id))
-            uow.dependencies.delete(found.id)
-            at = self._now()
-            removal = encode_value(found.id)
-            uow.history.add_many(
-                [
-                    self._change(found.id, ChangeAction.ARCHIVE, at, "dependency", field="removed"),
-                    *(
-                        self._change(
-                            task_id, ChangeAction.UPDATE, at, field="dependencies", old=removal
-                        )
-                        for task_id in (found.predecessor_id, found.successor_id)
-                    ),
-                ]
+            self._delete(
+                uow,
+                uow.dependencies,
+                found,
+                kind="dependency",
+                listed_on=[found.predecessor_id, found.successor_id],
+                listed_as="dependencies",
             )
 
     def dependencies(self, task: TaskRef) -> tuple[list[Dependency], list[Dependency]]:

@@ -14,20 +14,20 @@ from crmcore.ports import UnitOfWork
 from crmcore.services.base import Service
 from crmcore.services.refs import ClientRef, find_client
 
-__all__ = ["TimelineService", "entry_for_event"]
+__all__ = ["TimelineService", "entry_for_event", "summarize"]
 
 _SUMMARY_LENGTH = 280
+
+
+def summarize(text: str) -> str:
+    """Text as a timeline entry's summary: cut to fit, with an ellipsis when cut."""
+    return text if len(text) <= _SUMMARY_LENGTH else text[: _SUMMARY_LENGTH - 1] + "…"
 
 
 def entry_for_event(event: Event) -> TimelineEntry | None:
     """The timeline line an event shows as (None for events without a client or archived)."""
     if event.client_id is None or event.archived:
         return None
-    summary = (
-        event.details
-        if len(event.details) <= _SUMMARY_LENGTH
-        else (event.details[: _SUMMARY_LENGTH - 1] + "…")
-    )
     return TimelineEntry(
         id=event.id,
         client_id=event.client_id,
@@ -36,7 +36,7 @@ def entry_for_event(event: Event) -> TimelineEntry | None:
         source_id=event.id,
         type_code=event.type_code,
         title=event.subject,
-        summary=summary,
+        summary=summarize(event.details),
         employee_id=event.employee_id,
         contact_id=event.contact_id,
     )

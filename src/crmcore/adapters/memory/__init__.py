@@ -215,10 +215,7 @@ class _Clients(_Repository):
         found = [
             c
             for c in self._rows().values()
-            if query.admits(c)
-            and all(
-                key in values.get(("client", c.id, name), ()) for name, key in query.field_values
-            )
+            if query.admits(c) and _has_values(values, "client", c.id, query.field_values)
         ]
         found.sort(key=lambda c: (c.name_sort, c.id))
         return [_out(c) for c in found[: query.limit]]
@@ -435,6 +432,16 @@ class _History(_Repository):
         return found
 
 
+def _has_values(
+    values: dict[Any, Any],
+    entity_kind: str,
+    entity_id: UUID,
+    conditions: Sequence[tuple[str, object]],
+) -> bool:
+    """Whether the entity's stored user-field keys meet every ``(name, key)``."""
+    return all(key in values.get((entity_kind, entity_id, name), ()) for name, key in conditions)
+
+
 class _Records(_Repository):
     """Plain records of one kind, ordered by ``order`` (the id unless said otherwise)."""
 
@@ -506,9 +513,7 @@ class _Tasks(_Records):
             task
             for task in self._rows().values()
             if query.admits(task, frozenset(employees.get(task.id, ())))
-            and all(
-                key in values.get(("task", task.id, name), ()) for name, key in query.field_values
-            )
+            and _has_values(values, "task", task.id, query.field_values)
         ]
 
     def search(

@@ -21,7 +21,7 @@ from crmcore.adapters.sqlalchemy.repository import (
     in_list,
     in_params,
 )
-from crmcore.adapters.sqlalchemy.statements import padded
+from crmcore.adapters.sqlalchemy.statements import Codec, padded
 from crmcore.domain.collaboration import Attachment, Comment, Link
 from crmcore.domain.fields import FieldDefinition
 from crmcore.domain.projects import Project
@@ -228,8 +228,10 @@ class Tasks(RecordRepository[Task]):
         shape, conditions, params = self._filter(query, statuses=True)
         columns = self._sort_columns(sort)
         if after is not None:
-            for index, (column, value) in enumerate(zip(columns, after, strict=True)):
-                params[f"after{index}"] = _encode(self.codec, column.name, value)
+            if len(after) != len(columns):
+                raise ValueError("the position does not fit the sort order")
+            for index, value in enumerate(after):
+                params[f"after{index}"] = _position_value(self.codec, value)
         params["limit"] = limit
 
         def build() -> Any:
@@ -262,7 +264,8 @@ class Tasks(RecordRepository[Task]):
         return {status: int(count) for status, count in rows}
 
 
-def _encode(codec: Any, column: str, value: Any) -> Any:
+def _position_value(codec: Codec, value: Any) -> Any:
+    """A value of a registry cursor's position, as the database compares it."""
     if isinstance(value, UUID):
         return codec.uuid_in(value)
     if isinstance(value, datetime):
