@@ -172,6 +172,9 @@ class HistoryRepository(Protocol):
     def for_entity(self, entity_kind: str, entity_id: UUID) -> list[Change]:
         """Changes of one entity in the order they were made (at, id)."""
 
+    def for_entities(self, entity_kind: str, entity_ids: Iterable[UUID]) -> list[Change]:
+        """Changes of several entities of one kind, in the order they were made (at, id)."""
+
 
 R = TypeVar("R")
 

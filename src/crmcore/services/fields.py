@@ -74,15 +74,22 @@ def write_fields(
     without a value or default is refused.  Returns the entity's values after
     the write.  Raises ValidationError naming ``fields.<name>``.
     """
-    given = dict(values or {})
     if not isinstance(values, Mapping) and values is not None:
         raise ValidationError("fields", "must be a mapping of field names to values")
+    given = dict(values or {})
     definitions = _definitions(uow, entity_kind)
+    if not definitions and not given:
+        return {}  # the common case of a kind without user fields: nothing more to read
     for name in given:
         if name not in definitions:
             raise ValidationError(f"fields.{name}", f"is not a user field of {entity_kind}")
     wanted = {name: _resolve(uow, definitions[name], value) for name, value in given.items()}
-    stored = uow.field_values.for_entities(entity_kind, [entity_id]).get(entity_id, {})
+    # A new entity has no stored values yet.
+    stored = (
+        {}
+        if creating
+        else uow.field_values.for_entities(entity_kind, [entity_id]).get(entity_id, {})
+    )
     current = {
         name: definitions[name].value_of(keys)
         for name, keys in stored.items()

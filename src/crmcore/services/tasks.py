@@ -686,15 +686,13 @@ class TaskService(Service):
                 if change.field in removed and change.old is not None and change.new is None:
                     removed[change.field].add(UUID(change.old_value()))
             rows = {row.id for row in uow.executors.find(task_id=found.id)}
-            for row_id in sorted(rows | removed["executors"]):
-                changes += uow.history.for_entity("executor", row_id)
+            changes += uow.history.for_entities("executor", rows | removed["executors"])
             logged = {entry.id for entry in uow.work_log.find(task_id=found.id)}
-            for entry_id in sorted(logged | removed["work_log"]):
-                changes += uow.history.for_entity("work_log", entry_id)
+            changes += uow.history.for_entities("work_log", logged | removed["work_log"])
             dependencies = uow.dependencies.find(successor_id=found.id)
             dependencies += uow.dependencies.find(predecessor_id=found.id)
-            for dependency_id in sorted({d.id for d in dependencies} | removed["dependencies"]):
-                changes += uow.history.for_entity("dependency", dependency_id)
+            bound = {d.id for d in dependencies} | removed["dependencies"]
+            changes += uow.history.for_entities("dependency", bound)
             changes.sort(key=lambda change: (change.at, change.id))
             return changes
 

@@ -423,10 +423,14 @@ class _History(_Repository):
             rows[change.id] = change
 
     def for_entity(self, entity_kind: str, entity_id: UUID) -> list[Change]:
+        return self.for_entities(entity_kind, [entity_id])
+
+    def for_entities(self, entity_kind: str, entity_ids: Iterable[UUID]) -> list[Change]:
+        wanted = set(entity_ids)
         found = [
             c
             for c in self._rows().values()
-            if c.entity_kind == entity_kind and c.entity_id == entity_id
+            if c.entity_kind == entity_kind and c.entity_id in wanted
         ]
         found.sort(key=lambda c: (c.at, c.id))
         return found

@@ -8,7 +8,7 @@ of clients in one query each.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Hashable, Iterable, Sequence
 from datetime import datetime, timedelta
 from importlib import resources
 from types import TracebackType
@@ -38,6 +38,7 @@ from sqlalchemy.pool import StaticPool
 
 from crmcore.adapters.sqlalchemy import work
 from crmcore.adapters.sqlalchemy.repository import Repository as _Repository
+from crmcore.adapters.sqlalchemy.repository import chunks as _chunks
 from crmcore.adapters.sqlalchemy.repository import in_list as _in_list
 from crmcore.adapters.sqlalchemy.repository import in_params as _in_params
 from crmcore.adapters.sqlalchemy.statements import Codec, Statements, padded, restore
@@ -1170,11 +1171,11 @@ class _History(_Repository):
             ),
         )
 
-    def for_entity(self, entity_kind: str, entity_id: UUID) -> list[Change]:
+    def _changes(self, key: Hashable, condition: Callable[[], Any], **params: Any) -> list[Change]:
         h = self.t.history.c
         codec = self.codec
         rows = self._rows(
-            ("history of",),
+            ("history", key),
             lambda: (
                 select(
                     h.entity_kind,
@@ -1188,11 +1189,10 @@ class _History(_Repository):
                     h.new,
                     h.id,
                 )
-                .where(h.entity_kind == bindparam("kind"), h.entity_id == bindparam("id"))
+                .where(condition())
                 .order_by(h.at, h.id)
             ),
-            kind=entity_kind,
-            id=codec.uuid_in(entity_id),
+            **params,
         )
         return [
             _make_change(
@@ -1209,3 +1209,30 @@ class _History(_Repository):
             )
             for row in rows
         ]
+
+    def for_entity(self, entity_kind: str, entity_id: UUID) -> list[Change]:
+        h = self.t.history.c
+        return self._changes(
+            "of",
+            lambda: and_(h.entity_kind == bindparam("kind"), h.entity_id == bindparam("id")),
+            kind=entity_kind,
+            id=self.codec.uuid_in(entity_id),
+        )
+
+    def for_entities(self, entity_kind: str, entity_ids: Iterable[UUID]) -> list[Change]:
+        h = self.t.history.c
+        found: list[Change] = []
+        for chunk in _chunks(sorted(set(entity_ids))):
+            wanted = padded([self.codec.uuid_in(id) for id in chunk])
+
+            def condition(size: int = len(wanted)) -> Any:
+                return and_(h.entity_kind == bindparam("kind"), _in_list(h.entity_id, "e", size))
+
+            found += self._changes(
+                ("of many", len(wanted)),
+                condition,
+                kind=entity_kind,
+                **_in_params("e", wanted),
+            )
+        found.sort(key=lambda change: (change.at, change.id))
+        return found
