@@ -13,6 +13,8 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 from uuid import UUID
 
+import attrs
+
 from crmcore.domain import ChangeAction, Client, Employee
 from crmcore.domain.collaboration import ENTITY_KINDS
 from crmcore.domain.fields import FieldDefinition, FieldType
@@ -256,12 +258,12 @@ class FieldService(Service):
             stored = self._find(uow, definition)
             prepared = dict(changes)
             if "default" in prepared:
+                # The default is checked against the field as it will be (new choices).
                 default = prepared.pop("default")
-                probe = build(FieldDefinition, **{**_fields_of(stored), **prepared})
+                probe = attrs.evolve(stored, **prepared)
                 prepared["default"] = (
                     () if default is None else probe.keys(_resolve(uow, probe, default))
                 )
-            build(FieldDefinition, **{**_fields_of(stored), **prepared})
             return self._update(uow, uow.field_definitions, stored, definition, prepared)
 
     def archive(self, definition: FieldDefinition | UUID) -> FieldDefinition:
@@ -308,16 +310,3 @@ class FieldService(Service):
             kind, found = find_entity(uow, entity)
             self._authorize("read", found, kind=kind)
             return read_fields(uow, kind, [found.id]).get(found.id, {})
-
-
-def _fields_of(definition: FieldDefinition) -> dict[str, Any]:
-    return {
-        "entity_kind": definition.entity_kind,
-        "name": definition.name,
-        "label": definition.label,
-        "type": definition.type,
-        "required": definition.required,
-        "choices": definition.choices,
-        "default": definition.default,
-        "position": definition.position,
-    }
