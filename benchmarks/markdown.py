@@ -12,7 +12,7 @@ from typing import Any
 
 
 def _number(value: float, unit: str) -> str:
-    if unit == "rows/s":
+    if unit.endswith("/s"):
         return f"{value:,.0f}"
     if value >= 10:
         return f"{value:,.1f}"
@@ -27,7 +27,7 @@ def render(results: dict[str, Any]) -> str:
     for backend, run in runs.items():
         sizes = run.get("sizes", {})
         data = []
-        if "clients" in sizes or "tasks" not in sizes:
+        if "clients" in sizes or not {"tasks", "recurrence"} & sizes.keys():
             data.append(
                 f"{sizes.get('clients', 0):,} clients, "
                 f"{sizes.get('phones', 0):,} phones, {sizes.get('events', 0):,} events"
@@ -38,6 +38,14 @@ def render(results: dict[str, Any]) -> str:
                 f"{tasks.get('tasks', 0):,} tasks, {tasks.get('executor_rows', 0):,} executor "
                 f"rows, {tasks.get('events', 0):,} events of {tasks.get('employees', 0):,} "
                 "employees"
+            )
+        if "recurrence" in sizes:
+            recurrence = sizes["recurrence"]
+            data.append(
+                f"a {recurrence.get('window_days', '?')}-day window of a weekly series "
+                f"{recurrence.get('series_years', '?')} years old, "
+                f"{recurrence.get('repetitions', 0):,} repetitions, python-dateutil's rrule "
+                "as the baseline (windows/s at the p50 time)"
             )
         lines.append(
             f"- {backend + ': ' if backend else ''}{'; '.join(data)}; "

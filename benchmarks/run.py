@@ -3,12 +3,14 @@
 Usage::
 
     python benchmarks/run.py [--quick] [--backends sqlite,postgresql]
-                             [--suites clients,tasks]
+                             [--suites clients,tasks,recurrence]
                              [--output benchmarks/results.json] [--profile DIR]
 
 PostgreSQL is measured when ``CRMCORE_BENCH_POSTGRESQL`` holds a SQLAlchemy
 URL (``postgresql+psycopg://user@host:port/db``); crmcore's tables go into a
-fresh schema that is dropped at the end.  See benchmarks/README.md.
+fresh schema that is dropped at the end.  See benchmarks/README.md.  The
+recurrence suite (recurrence.py) needs no database: it runs once, whatever the
+backends, and its rows are filed under ``domain``.
 
 The exit status is 0 even when a target is missed: the suite is a gauge.
 """
@@ -61,6 +63,8 @@ IMPORT_BATCH = 5000
 IMPORT_RATIO_TARGET = 0.6
 RSS_TARGET_MB = 300.0
 LATENCY_RATIO_TARGET = 3.0
+#: The results of suites that run on no database are filed under this name.
+NO_DATABASE = "domain"
 
 
 def log(message: str) -> None:
@@ -552,7 +556,7 @@ def _versions() -> dict[str, str | None]:
     from importlib import metadata
 
     found: dict[str, str | None] = {}
-    for package in ("crmcore", "sqlalchemy", "psycopg", "phonenumbers", "attrs"):
+    for package in ("crmcore", "sqlalchemy", "psycopg", "phonenumbers", "attrs", "python-dateutil"):
         try:
             found[package] = metadata.version(package)
         except metadata.PackageNotFoundError:
@@ -624,9 +628,10 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     )
     parser.add_argument(
         "--suites",
-        default="clients,tasks",
+        default="clients,tasks,recurrence",
         help="comma-separated: clients (import, timeline, caller-ID, search), "
-        "tasks (task registry, calendar); default both",
+        "tasks (task registry, calendar), recurrence (recurring tasks against dateutil, "
+        "no database); default all three",
     )
     parser.add_argument(
         "--seed", type=int, default=workload.DEFAULT_SEED, help="random seed of the data"
@@ -644,7 +649,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     if unknown:
         parser.error(f"unknown backend(s): {', '.join(sorted(unknown))}")
     args.suites = [s.strip() for s in args.suites.split(",") if s.strip()]
-    unknown = set(args.suites) - {"clients", "tasks"}
+    unknown = set(args.suites) - {"clients", "tasks", "recurrence"}
     if unknown or not args.suites:
         parser.error(f"unknown suite(s): {', '.join(sorted(unknown)) or '(none)'}")
     return args
@@ -696,6 +701,10 @@ def _main(args: argparse.Namespace, launcher: Launcher) -> int:
         )
     if task_sizes is not None:
         all_sizes["tasks"] = task_sizes.as_json()
+    if "recurrence" in args.suites:
+        import recurrence  # imports crmcore, as tasks does
+
+        all_sizes["recurrence"] = recurrence.sizes(quick=args.quick)
     meta: dict[str, Any] = {
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
         "command": " ".join([os.path.relpath(__file__), *args.argv]),
@@ -716,7 +725,17 @@ def _main(args: argparse.Namespace, launcher: Launcher) -> int:
     }
     missed: list[str] = []
     tables: list[tuple[str, list[Metric]]] = []
-    for backend in args.backends:
+
+    def record(backend: str, metrics: list[Metric], title: str) -> None:
+        for metric in metrics:
+            results[f"{backend}.{metric.name}"] = metric.as_json()
+            if not metric.ok:
+                missed.append(f"{backend}.{metric.name}")
+        tables.append((title, metrics))
+        print_table(title, metrics)
+
+    database_suites = {"clients", "tasks"} & set(args.suites)
+    for backend in args.backends if database_suites else ():
         url = os.environ.get(POSTGRESQL_ENV)
         if backend == "postgresql" and not url:
             print(f"note: PostgreSQL skipped: set {POSTGRESQL_ENV} to a SQLAlchemy URL")
@@ -725,14 +744,6 @@ def _main(args: argparse.Namespace, launcher: Launcher) -> int:
 
         def new_target(backend: str = backend, url: str | None = url) -> Any:
             return sqlite_target() if backend == "sqlite" else postgresql_target(str(url))
-
-        def record(metrics: list[Metric], title: str, backend: str = backend) -> None:
-            for metric in metrics:
-                results[f"{backend}.{metric.name}"] = metric.as_json()
-                if not metric.ok:
-                    missed.append(f"{backend}.{metric.name}")
-            tables.append((title, metrics))
-            print_table(title, metrics)
 
         if "clients" in args.suites:
             with new_target() as target:
@@ -743,6 +754,7 @@ def _main(args: argparse.Namespace, launcher: Launcher) -> int:
                 meta["postgresql"] = info.get("server_version")
             meta["backends"][backend] = info
             record(
+                backend,
                 metrics,
                 f"{backend}: {sizes.clients:,} clients, {sizes.phones:,} phones, "
                 f"{sizes.events:,} events (setup {info['setup_seconds']:.0f} s, "
@@ -768,6 +780,7 @@ def _main(args: argparse.Namespace, launcher: Launcher) -> int:
             meta["backends"].setdefault(backend, {})["tasks"] = info
             rows = info["load"]["rows"]
             record(
+                backend,
                 metrics,
                 f"{backend}: {rows['tasks']:,} tasks, {rows['executor_rows']:,} executor rows, "
                 f"{rows['work_log']:,} work log entries, {rows['events']:,} events of "
@@ -780,6 +793,27 @@ def _main(args: argparse.Namespace, launcher: Launcher) -> int:
                         f"warning: {backend} {check}: crmcore and the baseline disagreed on "
                         f"{info[f'{check}_mismatches']} queries"
                     )
+
+    if "recurrence" in args.suites:
+        log("recurrence: a month of a five-year-old weekly series, crmcore and dateutil")
+        started = time.perf_counter()
+        variants = recurrence.measure(quick=args.quick)
+        meta["backends"].setdefault(NO_DATABASE, {})["recurrence"] = {
+            "seconds": round(time.perf_counter() - started, 1),
+            **{variant.name: variant.as_json() for variant in variants},
+        }
+        record(
+            NO_DATABASE,
+            [Metric(**row) for row in recurrence.metrics(variants)],
+            f"{NO_DATABASE}: recurrence, {variants[0].repetitions:,} repetitions "
+            "(windows/s at the p50 time; ratio = dateutil's time / crmcore's)",
+        )
+        for variant in variants:
+            if variant.mismatches:
+                print(
+                    f"warning: {variant.name}: crmcore and dateutil disagreed "
+                    f"{variant.mismatches} times"
+                )
 
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(

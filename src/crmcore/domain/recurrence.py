@@ -1,0 +1,1106 @@
+"""Recurrence rules: tasks that repeat daily, weekly, monthly or yearly.
+
+A :class:`Recurrence` is an immutable value holding one rule in the terms of
+RFC 5545 (the ``RRULE`` of iCalendar) that a task card can offer: a
+frequency with an interval, the weekdays of a week, a day of the month or the
+n-th weekday of a month, an end after a number of occurrences or on a date,
+and occurrences skipped one by one.  Its occurrences are the ones
+python-dateutil's ``rrule`` gives for the same rule and start, less the
+skipped ones; they are computed from the window asked for, so a series
+started years ago costs no more than a new one.
+
+Wall-clock times are kept in the rule's zone: a task at 09:00 stays at 09:00
+when daylight saving time begins or ends.  On the day a wall time does not
+exist (the clocks jump over it) the occurrence falls that much later, and
+where a wall time happens twice it is the first of the two.
+
+Example:
+    >>> from datetime import datetime
+    >>> from zoneinfo import ZoneInfo
+    >>> kyiv = ZoneInfo("Europe/Kyiv")
+    >>> rule = Recurrence.weekly(
+    ...     datetime(2026, 3, 23, 9, 0, tzinfo=kyiv), "Europe/Kyiv", weekdays=(0, 2, 4)
+    ... )
+    >>> rule.to_rrule()
+    'FREQ=WEEKLY;BYDAY=MO,WE,FR'
+    >>> [
+    ...     o.strftime("%a %d %H:%M %z")
+    ...     for o in rule.occurrences(
+    ...         datetime(2026, 3, 27, tzinfo=kyiv), datetime(2026, 4, 2, tzinfo=kyiv)
+    ...     )
+    ... ]
+    ['Fri 27 09:00 +0200', 'Mon 30 09:00 +0300', 'Wed 01 09:00 +0300']
+"""
+
+from __future__ import annotations
+
+import calendar
+import enum
+import re
+from abc import ABC, abstractmethod
+from collections.abc import Iterable, Iterator
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import attrs
+
+from crmcore.domain import _checks as check
+from crmcore.errors import ValidationError
+
+__all__ = ["Frequency", "Recurrence"]
+
+
+class Frequency(enum.StrEnum):
+    """How often a series repeats (``FREQ`` of RFC 5545), before its interval."""
+
+    DAILY = "daily"
+    WEEKLY = "weekly"
+    MONTHLY = "monthly"
+    YEARLY = "yearly"
+
+
+_DAY = timedelta(days=1)
+_SECOND = timedelta(seconds=1)
+# Occurrences stop at the end of 9999-12-30: a wall time on the calendar's
+# last day may have no UTC instant a datetime can hold.
+_LAST_DAY = date(9999, 12, 30)
+_LAST_ORDINAL = _LAST_DAY.toordinal()
+_LAST_MONTH = _LAST_DAY.year * 12 + _LAST_DAY.month - 1
+# The Gregorian calendar repeats every 400 years: a rule that yields nothing
+# over that long never yields anything.
+_CYCLE_MONTHS = 400 * 12
+
+_CODES = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
+_DAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+_MONTH_NAMES = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+# The most days each month can have (February in a leap year).
+_MONTH_DAYS = (31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+
+
+# ---------------------------------------------------------------- field checks
+
+
+def _whole(low: int, high: int, *, optional: bool = False, zero: bool = True) -> check.Validator:
+    """An int from ``low`` to ``high``; ``zero=False`` leaves 0 out of the range."""
+
+    def validate(_: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+        if value is None and optional:
+            return
+        if not isinstance(value, int) or isinstance(value, bool):
+            raise ValidationError(attribute.name, f"must be a whole number, not {value!r}")
+        if zero:
+            if not low <= value <= high:
+                raise ValidationError(
+                    attribute.name, f"must be between {low} and {high}, not {value}"
+                )
+        elif value == 0 or not low <= value <= high:
+            raise ValidationError(attribute.name, f"must be 1..{high} or -{high}..-1, not {value}")
+
+    return validate
+
+
+def _at_least_one(_: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    if value is None:
+        return
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise ValidationError(attribute.name, f"must be a whole number, not {value!r}")
+    if value < 1:
+        raise ValidationError(attribute.name, f"must be at least 1, not {value}")
+
+
+def _to_weekdays(value: Any) -> Any:
+    """Weekdays in any order, repeated or not, as the sorted tuple of distinct days."""
+    if isinstance(value, Iterable) and not isinstance(value, str | bytes):
+        items = tuple(value)
+        if all(isinstance(day, int) and not isinstance(day, bool) for day in items):
+            return tuple(sorted(set(items)))
+        return items
+    return value
+
+
+def _weekdays(_: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    if not isinstance(value, tuple):
+        raise ValidationError(attribute.name, f"must be a tuple, not {type(value).__name__}")
+    for day in value:
+        if not isinstance(day, int) or isinstance(day, bool) or not 0 <= day <= 6:
+            raise ValidationError(
+                attribute.name, f"must hold weekdays 0 (Monday) to 6 (Sunday), not {day!r}"
+            )
+
+
+def _to_instants(value: Any) -> Any:
+    """Aware datetimes as a frozenset of UTC instants; anything else for the validator."""
+    if isinstance(value, Iterable) and not isinstance(value, str | bytes):
+        items = tuple(value)
+        if all(isinstance(item, datetime) and item.utcoffset() is not None for item in items):
+            return frozenset(item.astimezone(UTC) for item in items)
+        return items
+    return value
+
+
+def _instants(_: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    for item in value if isinstance(value, frozenset | tuple) else (value,):
+        if not isinstance(item, datetime) or item.utcoffset() is None:
+            raise ValidationError(
+                attribute.name, f"must hold timezone-aware datetimes, not {item!r}"
+            )
+
+
+def _to_frequency(value: object) -> object:
+    return check.to_enum(Frequency, value.lower() if isinstance(value, str) else value)
+
+
+def _instant(field: str, value: object) -> datetime:
+    """A method argument as a UTC instant; naive datetimes are refused."""
+    if not isinstance(value, datetime):
+        raise ValidationError(field, f"must be datetime, not {type(value).__name__}")
+    if value.utcoffset() is None:
+        raise ValidationError(field, "must be timezone-aware (got a naive datetime)")
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:  # datetime.max or .min in a zone: as far as UTC goes
+        return (datetime.max if value.year == datetime.max.year else datetime.min).replace(
+            tzinfo=UTC
+        )
+
+
+def _local_day(key: datetime, zone: ZoneInfo, shift: int = 0) -> date:
+    """The date in ``zone`` of the instant ``key`` stands for (see :func:`_reading`),
+    moved by ``shift`` days and kept on the calendar."""
+    try:
+        return (zone.fromutc(key) + timedelta(days=shift)).date()
+    except OverflowError:
+        return date.min if key.year == 1 else date.max
+
+
+# ---------------------------------------------------------------- the calendar arithmetic
+
+
+def _reading(instant: datetime, zone: ZoneInfo) -> datetime:
+    """``instant`` (UTC) as the key the series is walked with: its UTC reading, tagged ``zone``.
+
+    Datetimes with the same tzinfo compare and hash by their fields, so keys
+    compare as the instants they stand for without a conversion each time,
+    and ``zone.fromutc(key)`` is the instant's local time.
+    """
+    return datetime.combine(instant.date(), instant.time(), zone)
+
+
+class _Grid(ABC):
+    """The wall-clock times a rule picks, period by period (``interval`` days, weeks, ...).
+
+    A wall time is the start's time of day on a picked date, as a datetime in
+    the rule's zone read as written (fold 0).  Period 0 holds the start; only
+    its wall times from the start's on are occurrences.  Each method costs the
+    same whatever the period's number.
+    """
+
+    #: After this many periods in a row without a date no date ever comes.
+    never: int = 0
+
+    @abstractmethod
+    def period_of(self, day: date) -> int:
+        """The period whose span holds ``day`` (negative before the start's)."""
+
+    @abstractmethod
+    def walls(self, period: int) -> list[datetime] | None:
+        """The period's wall times in order; None past the end of the calendar."""
+
+    @abstractmethod
+    def count_before(self, period: int, cap: int | None) -> int:
+        """How many occurrences the periods before ``period`` hold (counting stops at ``cap``)."""
+
+
+class _DailyGrid(_Grid):
+    def __init__(self, first: datetime, interval: int) -> None:
+        self._first = first
+        self._ordinal = first.toordinal()
+        self._interval = interval
+        self._step = timedelta(days=interval)
+
+    def period_of(self, day: date) -> int:
+        return (day.toordinal() - self._ordinal) // self._interval
+
+    def walls(self, period: int) -> list[datetime] | None:
+        if self._ordinal + period * self._interval > _LAST_ORDINAL:
+            return None
+        return [self._first + self._step * period]
+
+    def count_before(self, period: int, cap: int | None) -> int:
+        return max(period, 0)
+
+
+class _WeeklyGrid(_Grid):
+    def __init__(
+        self, first: datetime, interval: int, weekdays: tuple[int, ...], wkst: int
+    ) -> None:
+        # Weeks begin on ``wkst``; period 0 is the week holding the start.
+        back = (first.weekday() - wkst) % 7
+        self._week0 = first - timedelta(days=back)
+        self._ordinal = first.toordinal() - back
+        self._span = 7 * interval
+        self._step = timedelta(days=self._span)
+        self._offsets = sorted((day - wkst) % 7 for day in weekdays)
+        self._shifts = [timedelta(days=offset) for offset in self._offsets]
+        self._head = sum(offset >= back for offset in self._offsets)
+
+    def period_of(self, day: date) -> int:
+        return (day.toordinal() - self._ordinal) // self._span
+
+    def walls(self, period: int) -> list[datetime] | None:
+        ordinal = self._ordinal + period * self._span
+        if ordinal > _LAST_ORDINAL:
+            return None
+        week = self._week0 + self._step * period
+        if ordinal + 6 > _LAST_ORDINAL:
+            return [week + timedelta(days=o) for o in self._offsets if ordinal + o <= _LAST_ORDINAL]
+        return [week + shift for shift in self._shifts]
+
+    def count_before(self, period: int, cap: int | None) -> int:
+        return 0 if period <= 0 else self._head + (period - 1) * len(self._offsets)
+
+
+class _MonthGrid(_Grid):
+    """Monthly rules (``step`` = interval months) and yearly ones (12 x interval months)."""
+
+    def __init__(
+        self,
+        first: datetime,
+        month: int,
+        step: int,
+        *,
+        month_day: int | None,
+        nth: int | None,
+        weekday: int | None,
+    ) -> None:
+        self._at = first.timetz()
+        self._base = first.year * 12 + month - 1
+        self._step = step
+        self._month_day = month_day
+        self._nth = nth
+        self._weekday = weekday
+        self._default_day = first.day
+        self.never = -(-_CYCLE_MONTHS // step) + 1
+        # A day every month has (the 28th at most, a 4th weekday) means one
+        # date per period, so counting needs no stepping.
+        shortest = 28 if step % 12 or month == 2 else _MONTH_DAYS[month - 1]
+        if month_day is not None:
+            self._always = abs(month_day) <= shortest
+        elif nth is not None:
+            self._always = abs(nth) <= 4
+        else:
+            self._always = first.day <= shortest
+        self._head = sum(wall >= first for wall in self.walls(0) or ())
+
+    def period_of(self, day: date) -> int:
+        return (day.year * 12 + day.month - 1 - self._base) // self._step
+
+    def walls(self, period: int) -> list[datetime] | None:
+        index = self._base + period * self._step
+        if index > _LAST_MONTH:
+            return None
+        year, month = divmod(index, 12)
+        day = self._day_in(year, month + 1)
+        if day is None:
+            return []
+        found = date(year, month + 1, day)
+        return [datetime.combine(found, self._at)] if found <= _LAST_DAY else None
+
+    def _day_in(self, year: int, month: int) -> int | None:
+        weekday_of_first, length = calendar.monthrange(year, month)
+        if self._month_day is not None:
+            day = self._month_day if self._month_day > 0 else length + self._month_day + 1
+        elif self._nth is not None and self._weekday is not None:
+            if self._nth > 0:
+                day = 1 + (self._weekday - weekday_of_first) % 7 + 7 * (self._nth - 1)
+            else:
+                weekday_of_last = (weekday_of_first + length - 1) % 7
+                day = length - (weekday_of_last - self._weekday) % 7 + 7 * (self._nth + 1)
+        else:
+            day = self._default_day
+        return day if 1 <= day <= length else None
+
+    def count_before(self, period: int, cap: int | None) -> int:
+        if period <= 0:
+            return 0
+        if self._always:
+            return self._head + period - 1
+        found = self._head
+        for earlier in range(1, period):
+            if cap is not None and found >= cap:
+                break
+            found += len(self.walls(earlier) or ())
+        return found
+
+
+# ---------------------------------------------------------------- the rule
+
+
+def _rule_shape(rule: Recurrence) -> None:
+    """The parts that go together for the rule's frequency (field errors name the part)."""
+    frequency = rule.frequency
+    if frequency in (Frequency.DAILY, Frequency.WEEKLY):
+        adjective = frequency.value
+        if rule.weekdays and frequency is Frequency.DAILY:
+            raise ValidationError(
+                "weekdays", "are not used by a daily rule (a weekly one picks weekdays)"
+            )
+        for name in ("month_day", "nth", "month"):
+            if getattr(rule, name) is not None:
+                raise ValidationError(name, f"is not used by a {adjective} rule")
+        return
+    if frequency is Frequency.MONTHLY and rule.month is not None:
+        raise ValidationError("month", "is not used by a monthly rule (a yearly one has it)")
+    if rule.nth is not None:
+        if rule.month_day is not None:
+            raise ValidationError("nth", "cannot be combined with month_day")
+        if len(rule.weekdays) != 1:
+            raise ValidationError(
+                "nth", f"needs exactly one weekday (as in the last Friday), not {rule.weekdays}"
+            )
+    elif rule.weekdays:
+        raise ValidationError(
+            "weekdays", f"a {frequency.value} rule takes one weekday, together with nth"
+        )
+    if frequency is Frequency.YEARLY:
+        if rule.month is None:
+            if rule.month_day is not None or rule.nth is not None:
+                raise ValidationError("month", "is needed by a yearly rule on a day of the month")
+            return
+        longest = _MONTH_DAYS[rule.month - 1]
+        name = _MONTH_NAMES[rule.month - 1]
+        if rule.month_day is not None and abs(rule.month_day) > longest:
+            raise ValidationError("month_day", f"{name} never has {abs(rule.month_day)} days")
+        if rule.month_day is None and rule.nth is None:
+            day = rule._first.day
+            if day > longest:
+                raise ValidationError("month", f"{name} has no day {day} (the start's day)")
+
+
+@attrs.frozen(kw_only=True)
+class Recurrence:
+    """A repeating series of moments, as an RFC 5545 recurrence rule.
+
+    Attributes:
+        frequency: daily, weekly, monthly or yearly (the string is accepted).
+        start: when the series starts, timezone-aware; its wall-clock time in
+            ``time_zone`` (to the second) is the time of every occurrence.  A
+            start given in ``time_zone`` itself is read as written, even a wall
+            time the clocks skip that day.  As with dateutil, the first
+            occurrence is the first wall time from the start's on, so a start
+            at the second of a repeated wall time has its first occurrence at
+            the first one, an hour earlier.
+        time_zone: the IANA zone the series is kept in, e.g. ``"Europe/Kyiv"``.
+        interval: every how many days, weeks, months or years, 1 to 1000.
+        weekdays: 0 = Monday to 6 = Sunday, sorted and distinct.  Weekly: the
+            days of the week (empty: the start's weekday).  Monthly and yearly:
+            exactly one, together with ``nth``.
+        month_day: monthly and yearly: the day of the month, 1 to 31, or -31
+            to -1 counting from the month's end (-1 is the last day).  Months
+            without that day are skipped, as RFC 5545 does.
+        nth: monthly and yearly, with one weekday: which of its kind in the
+            month, 1 to 5 or -5 to -1 (the last Friday: ``nth=-1, weekdays=(4,)``).
+            Months without it are skipped.
+        month: yearly: the month, 1 to 12; needed with ``month_day`` or ``nth``.
+            A monthly or yearly rule with neither falls on the start's day.
+        week_start: the first day of the week (``WKST``); it decides which
+            weeks a weekly rule with an interval above 1 picks.
+        count: end after this many occurrences; skipped ones count too.
+        until: end at this moment, inclusive, not before ``start``; kept in UTC.
+        exceptions: occurrences that are skipped, compared as instants; kept in UTC.
+
+    Raises:
+        ValidationError: naming the field at fault.  Parts that do not fit the
+            frequency name themselves (``month_day`` on a daily rule); ``nth``
+            with ``month_day`` or without exactly one weekday names ``nth``;
+            ``count`` together with ``until`` names ``until``.
+
+    Example:
+        >>> from datetime import datetime
+        >>> from zoneinfo import ZoneInfo
+        >>> ny = ZoneInfo("America/New_York")
+        >>> rule = Recurrence(
+        ...     frequency="monthly",
+        ...     start=datetime(2026, 1, 30, 18, 0, tzinfo=ny),
+        ...     time_zone="America/New_York",
+        ...     weekdays=(4,),
+        ...     nth=-1,
+        ...     count=3,
+        ... )
+        >>> rule.describe()
+        'every month on the last Fri, 3 times'
+        >>> [
+        ...     o.date().isoformat()
+        ...     for o in rule.occurrences(rule.start, datetime(2027, 1, 1, tzinfo=ny))
+        ... ]
+        ['2026-01-30', '2026-02-27', '2026-03-27']
+    """
+
+    frequency: Frequency = attrs.field(
+        converter=_to_frequency, validator=check.member_of(Frequency)
+    )
+    start: datetime = attrs.field(validator=check.aware_datetime())
+    time_zone: str = attrs.field(validator=check.time_zone)
+    interval: int = attrs.field(default=1, validator=_whole(1, 1000))
+    weekdays: tuple[int, ...] = attrs.field(default=(), converter=_to_weekdays, validator=_weekdays)
+    month_day: int | None = attrs.field(
+        default=None, validator=_whole(-31, 31, optional=True, zero=False)
+    )
+    nth: int | None = attrs.field(default=None, validator=_whole(-5, 5, optional=True, zero=False))
+    month: int | None = attrs.field(default=None, validator=_whole(1, 12, optional=True))
+    week_start: int = attrs.field(default=0, validator=_whole(0, 6))
+    count: int | None = attrs.field(default=None, validator=_at_least_one)
+    until: datetime | None = attrs.field(
+        default=None, converter=check.to_utc, validator=check.aware_datetime(optional=True)
+    )
+    exceptions: frozenset[datetime] = attrs.field(
+        default=frozenset(), converter=_to_instants, validator=_instants
+    )
+
+    # Derived once: the zone, the start's wall time (fold 0, whole seconds),
+    # the walk's keys of ``until`` and the exceptions (see _reading), the arithmetic.
+    _zone: ZoneInfo = attrs.field(init=False, repr=False, eq=False)
+    _first: datetime = attrs.field(init=False, repr=False, eq=False)
+    _until_key: datetime | None = attrs.field(init=False, repr=False, eq=False)
+    _skipped: frozenset[datetime] = attrs.field(init=False, repr=False, eq=False)
+    _grid: _Grid = attrs.field(init=False, repr=False, eq=False)
+
+    def __attrs_post_init__(self) -> None:
+        zone = ZoneInfo(self.time_zone)
+        start = self.start
+        same_zone = isinstance(start.tzinfo, ZoneInfo) and start.tzinfo.key == self.time_zone
+        local = start if same_zone else start.astimezone(zone)
+        # dateutil drops the microseconds of the start, and makes every
+        # occurrence at fold 0; so do the occurrences here.
+        first = datetime.combine(local.date(), local.time().replace(microsecond=0, fold=0), zone)
+        until = None if self.until is None else _reading(self.until, zone)
+        object.__setattr__(self, "_zone", zone)
+        object.__setattr__(self, "_first", first)
+        object.__setattr__(self, "_until_key", until)
+        object.__setattr__(self, "_skipped", frozenset(_reading(e, zone) for e in self.exceptions))
+        if self.count is not None and self.until is not None:
+            raise ValidationError(
+                "until", "cannot be combined with count: a series ends after N times or on a date"
+            )
+        if self.until is not None and self.until < start:
+            raise ValidationError("until", "is before start")
+        _rule_shape(self)
+        object.__setattr__(self, "_grid", self._make_grid())
+
+    def _make_grid(self) -> _Grid:
+        first = self._first
+        if self.frequency is Frequency.DAILY:
+            return _DailyGrid(first, self.interval)
+        if self.frequency is Frequency.WEEKLY:
+            days = self.weekdays or (first.weekday(),)
+            return _WeeklyGrid(first, self.interval, days, self.week_start)
+        yearly = self.frequency is Frequency.YEARLY
+        return _MonthGrid(
+            first,
+            (self.month or first.month) if yearly else first.month,
+            self.interval * (12 if yearly else 1),
+            month_day=self.month_day,
+            nth=self.nth,
+            weekday=self.weekdays[0] if self.weekdays else None,
+        )
+
+    # ------------------------------------------------------------ convenience constructors
+
+    @classmethod
+    def daily(
+        cls,
+        start: datetime,
+        time_zone: str,
+        *,
+        interval: int = 1,
+        count: int | None = None,
+        until: datetime | None = None,
+        exceptions: Iterable[datetime] = (),
+    ) -> Recurrence:
+        """Every ``interval`` days at the start's time.
+
+        Example:
+            >>> from datetime import UTC, datetime
+            >>> Recurrence.daily(datetime(2026, 1, 1, 8, tzinfo=UTC), "UTC", count=5).describe()
+            'every day, 5 times'
+        """
+        return cls(
+            frequency=Frequency.DAILY,
+            start=start,
+            time_zone=time_zone,
+            interval=interval,
+            count=count,
+            until=until,
+            exceptions=exceptions,
+        )
+
+    @classmethod
+    def weekly(
+        cls,
+        start: datetime,
+        time_zone: str,
+        weekdays: Iterable[int] = (),
+        *,
+        interval: int = 1,
+        week_start: int = 0,
+        count: int | None = None,
+        until: datetime | None = None,
+        exceptions: Iterable[datetime] = (),
+    ) -> Recurrence:
+        """Every ``interval`` weeks on ``weekdays`` (0 = Monday; none: the start's weekday).
+
+        Example:
+            >>> from datetime import UTC, datetime
+            >>> start = datetime(2026, 1, 5, 8, tzinfo=UTC)
+            >>> Recurrence.weekly(start, "UTC", (1, 3), interval=2).to_rrule()
+            'FREQ=WEEKLY;INTERVAL=2;BYDAY=TU,TH'
+        """
+        return cls(
+            frequency=Frequency.WEEKLY,
+            start=start,
+            time_zone=time_zone,
+            weekdays=weekdays,
+            interval=interval,
+            week_start=week_start,
+            count=count,
+            until=until,
+            exceptions=exceptions,
+        )
+
+    @classmethod
+    def monthly(
+        cls,
+        start: datetime,
+        time_zone: str,
+        *,
+        day: int | None = None,
+        nth: int | None = None,
+        weekday: int | None = None,
+        interval: int = 1,
+        count: int | None = None,
+        until: datetime | None = None,
+        exceptions: Iterable[datetime] = (),
+    ) -> Recurrence:
+        """Every ``interval`` months on ``day`` (-1: the last), or the ``nth`` ``weekday``.
+
+        With neither, on the start's day of the month.
+
+        Example:
+            >>> from datetime import UTC, datetime
+            >>> start = datetime(2026, 1, 5, 8, tzinfo=UTC)
+            >>> Recurrence.monthly(start, "UTC", nth=2, weekday=1).describe()
+            'every month on the 2nd Tue'
+        """
+        return cls(
+            frequency=Frequency.MONTHLY,
+            start=start,
+            time_zone=time_zone,
+            month_day=day,
+            nth=nth,
+            weekdays=() if weekday is None else (weekday,),
+            interval=interval,
+            count=count,
+            until=until,
+            exceptions=exceptions,
+        )
+
+    @classmethod
+    def yearly(
+        cls,
+        start: datetime,
+        time_zone: str,
+        *,
+        month: int | None = None,
+        day: int | None = None,
+        nth: int | None = None,
+        weekday: int | None = None,
+        interval: int = 1,
+        count: int | None = None,
+        until: datetime | None = None,
+        exceptions: Iterable[datetime] = (),
+    ) -> Recurrence:
+        """Every ``interval`` years in ``month`` (default: the start's) on ``day`` or the
+        ``nth`` ``weekday``; with neither, on the start's day.
+
+        Example:
+            >>> from datetime import UTC, datetime
+            >>> start = datetime(2026, 1, 5, 8, tzinfo=UTC)
+            >>> Recurrence.yearly(start, "UTC", month=11, nth=4, weekday=3).to_rrule()
+            'FREQ=YEARLY;BYMONTH=11;BYDAY=4TH'
+        """
+        if month is None and (day is not None or nth is not None) and isinstance(start, datetime):
+            month = _start_month(start, time_zone)
+        return cls(
+            frequency=Frequency.YEARLY,
+            start=start,
+            time_zone=time_zone,
+            month=month,
+            month_day=day,
+            nth=nth,
+            weekdays=() if weekday is None else (weekday,),
+            interval=interval,
+            count=count,
+            until=until,
+            exceptions=exceptions,
+        )
+
+    # ------------------------------------------------------------ occurrences
+
+    def _walk(self, since: date, *, indexed: bool) -> Iterator[tuple[int, datetime, datetime]]:
+        """``(index, wall time, key)`` of the series from the period holding ``since`` on.
+
+        Skipped occurrences are included; ``count`` and ``until`` end the walk.
+        The key is the occurrence's instant as :func:`_reading` makes it.  The
+        index (the ordinal ``count`` counts) is worked out only when
+        ``indexed`` or when the rule has a count.
+        """
+        grid = self._grid
+        period = max(0, grid.period_of(since))
+        count = self.count
+        index = grid.count_before(period, count) if indexed or count is not None else 0
+        first = self._first
+        offset = self._zone.utcoffset
+        until = self._until_key
+        empty = 0
+        while (walls := grid.walls(period)) is not None:
+            if walls:
+                empty = 0
+            else:
+                empty += 1
+                if empty > grid.never:
+                    return
+            for wall in walls:
+                if wall < first:
+                    continue
+                if count is not None and index >= count:
+                    return
+                # Fold 0: a skipped-over wall time takes the offset before
+                # the jump (it lands later), a repeated one the first offset.
+                key = wall - offset(wall)  # type: ignore[operator]  # never None for a ZoneInfo
+                if until is not None and key > until:
+                    return
+                yield index, wall, key
+                index += 1
+            period += 1
+
+    def occurrences(self, since: datetime, until: datetime) -> list[datetime]:
+        """The occurrences from ``since`` (inclusive) to ``until`` (exclusive), in order.
+
+        Args:
+            since: the window's first moment, timezone-aware.
+            until: the moment the window ends, timezone-aware.
+
+        Returns:
+            The occurrences as datetimes in the rule's zone, skipped ones left out.
+
+        Raises:
+            ValidationError: ``since`` or ``until`` is naive.
+        """
+        since_utc = _instant("since", since)
+        until_utc = _instant("until", until)
+        if until_utc <= since_utc:
+            return []
+        zone = self._zone
+        low, high = _reading(since_utc, zone), _reading(until_utc, zone)
+        skipped = self._skipped
+        # An occurrence on a skipped-over wall time lands later, on its date
+        # or the next one: start a day early, and judge each by its instant.
+        last = datetime.combine(_local_day(high, zone), self._first.timetz())
+        found: list[datetime] = []
+        for _, wall, key in self._walk(_local_day(low, zone, -1), indexed=False):
+            if wall > last:
+                break
+            if low <= key < high and not (skipped and key in skipped):
+                found.append(zone.fromutc(key))
+        return found
+
+    def after(self, moment: datetime, *, inclusive: bool = False) -> datetime | None:
+        """The first occurrence after ``moment`` (or at it, when ``inclusive``).
+
+        Returns:
+            The occurrence in the rule's zone, or None when the series has ended.
+
+        Example:
+            >>> from datetime import UTC, datetime
+            >>> rule = Recurrence.daily(datetime(2026, 1, 1, 8, tzinfo=UTC), "UTC", count=2)
+            >>> rule.after(datetime(2026, 1, 1, 8, tzinfo=UTC))
+            datetime.datetime(2026, 1, 2, 8, 0, tzinfo=zoneinfo.ZoneInfo(key='UTC'))
+            >>> rule.after(datetime(2026, 1, 2, 8, tzinfo=UTC)) is None
+            True
+        """
+        moment_utc = _instant("moment", moment)
+        zone = self._zone
+        mark = _reading(moment_utc, zone)
+        for _, _, key in self._walk(_local_day(mark, zone, -1), indexed=False):
+            if (key > mark or (inclusive and key == mark)) and key not in self._skipped:
+                return zone.fromutc(key)
+        return None
+
+    def _locate(
+        self, field: str, moment: datetime, *, indexed: bool
+    ) -> tuple[int, datetime] | None:
+        """``(index, wall time)`` of the series member at ``moment``, skipped or not."""
+        moment_utc = _instant(field, moment)
+        mark = _reading(moment_utc, self._zone)
+        for index, wall, key in self._walk(_local_day(mark, self._zone, -1), indexed=indexed):
+            if key >= mark:
+                return (index, wall) if key == mark else None
+        return None
+
+    def is_occurrence(self, moment: datetime) -> bool:
+        """Whether the series has an occurrence at ``moment`` (skipped ones have none)."""
+        return (
+            self._locate("moment", moment, indexed=False) is not None
+            and moment.astimezone(UTC) not in self.exceptions
+        )
+
+    def index_of(self, moment: datetime) -> int | None:
+        """The 0-based position of the occurrence at ``moment`` in the whole series.
+
+        Skipped occurrences keep their places, so this is the number ``count``
+        counts; None when ``moment`` is not an occurrence (or is skipped).
+        """
+        found = self._locate("moment", moment, indexed=True)
+        if found is None or moment.astimezone(UTC) in self.exceptions:
+            return None
+        return found[0]
+
+    # ------------------------------------------------------------ editing
+
+    def skip(self, occurrence: datetime) -> Recurrence:
+        """The same series without ``occurrence``.
+
+        Raises:
+            ValidationError: ``occurrence`` is not an occurrence of the series
+                (or is skipped already).
+        """
+        instant = _instant("occurrence", occurrence)
+        if self._locate("occurrence", occurrence, indexed=False) is None:
+            raise ValidationError(
+                "occurrence", f"{occurrence.isoformat()} is not an occurrence of the series"
+            )
+        if instant in self.exceptions:
+            raise ValidationError("occurrence", f"{occurrence.isoformat()} is skipped already")
+        return attrs.evolve(self, exceptions=self.exceptions | {instant})
+
+    def split(self, at: datetime) -> tuple[Recurrence | None, Recurrence]:
+        """The series cut before the occurrence ``at``, to edit "this and the following".
+
+        Returns:
+            ``(before, rest)``: ``before`` ends just before ``at`` (None when no
+            occurrence comes before it), ``rest`` starts at ``at`` with the
+            count reduced by the occurrences before it.  Each keeps the
+            exceptions on its side.  Together they give the occurrences of
+            this series.  ``rest.start`` is ``at``'s wall time in the zone,
+            as written: where the clocks skipped that wall time it is one that
+            does not exist, and only kept with its zone (not as UTC) does it
+            keep the series' time of day.
+
+        Raises:
+            ValidationError: ``at`` is not an occurrence (``field`` ``"at"``).
+
+        Example:
+            >>> from datetime import UTC, datetime
+            >>> rule = Recurrence.daily(datetime(2026, 1, 1, 8, tzinfo=UTC), "UTC", count=5)
+            >>> before, rest = rule.split(datetime(2026, 1, 3, 8, tzinfo=UTC))
+            >>> before.count, rest.count, rest.start.day
+            (2, 3, 3)
+        """
+        instant = _instant("at", at)
+        found = self._locate("at", at, indexed=True)
+        if found is None or instant in self.exceptions:
+            raise ValidationError("at", f"{at.isoformat()} is not an occurrence of the series")
+        index, wall = found
+        earlier = frozenset(e for e in self.exceptions if e < instant)
+        later = self.exceptions - earlier
+        rest = attrs.evolve(
+            self,
+            start=wall,
+            count=None if self.count is None else self.count - index,
+            exceptions=later,
+        )
+        skipped_before = sum(self._locate("at", e, indexed=False) is not None for e in earlier)
+        if index - skipped_before == 0:
+            return None, rest
+        before = attrs.evolve(
+            self,
+            count=None if self.count is None else index,
+            until=None if self.count is not None else instant - _SECOND,
+            exceptions=earlier,
+        )
+        return before, rest
+
+    # ------------------------------------------------------------ RFC 5545 text
+
+    def to_rrule(self) -> str:
+        """The rule as an RFC 5545 ``RRULE`` value (without ``DTSTART`` and exceptions).
+
+        ``UNTIL`` is written in UTC, as RFC 5545 asks for a start with a zone.
+
+        Example:
+            >>> from datetime import UTC, datetime
+            >>> start = datetime(2026, 1, 5, 8, tzinfo=UTC)
+            >>> Recurrence.monthly(
+            ...     start, "UTC", day=-1, until=datetime(2026, 6, 1, tzinfo=UTC)
+            ... ).to_rrule()
+            'FREQ=MONTHLY;BYMONTHDAY=-1;UNTIL=20260601T000000Z'
+        """
+        parts = [f"FREQ={self.frequency.value.upper()}"]
+        if self.interval != 1:
+            parts.append(f"INTERVAL={self.interval}")
+        if self.month is not None:
+            parts.append(f"BYMONTH={self.month}")
+        if self.month_day is not None:
+            parts.append(f"BYMONTHDAY={self.month_day}")
+        if self.weekdays:
+            prefix = "" if self.nth is None else str(self.nth)
+            parts.append("BYDAY=" + ",".join(prefix + _CODES[day] for day in self.weekdays))
+        if self.week_start != 0:
+            parts.append(f"WKST={_CODES[self.week_start]}")
+        if self.count is not None:
+            parts.append(f"COUNT={self.count}")
+        if self.until is not None:
+            parts.append(f"UNTIL={self.until:%Y%m%dT%H%M%SZ}")
+        return ";".join(parts)
+
+    @classmethod
+    def from_rrule(
+        cls,
+        text: str,
+        *,
+        start: datetime,
+        time_zone: str,
+        exceptions: Iterable[datetime] = (),
+    ) -> Recurrence:
+        """Read an RFC 5545 ``RRULE`` value (``"RRULE:"`` in front is allowed).
+
+        Names and values are read case-insensitively.  ``UNTIL`` may be a date
+        (the end of that day in ``time_zone``), a UTC date-time (``...Z``) or a
+        floating date-time, read in ``time_zone``.
+
+        Args:
+            text: the rule, e.g. ``"FREQ=MONTHLY;BYDAY=-1FR;COUNT=6"``.
+            start: the series' start (``DTSTART``).
+            time_zone: the IANA zone of the series.
+            exceptions: occurrences to skip (``EXDATE``).
+
+        Raises:
+            ValidationError: ``"rrule"`` saying which part is wrong and why, for
+                malformed text and for parts a :class:`Recurrence` cannot hold
+                (``BYSETPOS``, ``BYHOUR``, several days in a monthly ``BYDAY``,
+                ``FREQ=HOURLY``, ...); ``start`` or ``time_zone`` for those fields.
+
+        Example:
+            >>> from datetime import UTC, datetime
+            >>> start = datetime(2026, 1, 5, 8, tzinfo=UTC)
+            >>> rule = Recurrence.from_rrule(
+            ...     "rrule:freq=weekly;byday=fr,mo;until=20260131", start=start, time_zone="UTC"
+            ... )
+            >>> rule.weekdays, rule.until.isoformat()
+            ((0, 4), '2026-01-31T23:59:59+00:00')
+        """
+        check.time_zone(None, _TIME_ZONE_FIELD, time_zone)
+        fields = _read_rrule(text, ZoneInfo(time_zone))
+        try:
+            return cls(start=start, time_zone=time_zone, exceptions=exceptions, **fields)
+        except ValidationError as error:
+            part = _PARTS.get(error.field)
+            if part is None:
+                raise
+            raise ValidationError("rrule", f"{part}: {error.problem}") from None
+
+    # ------------------------------------------------------------ words
+
+    def describe(self) -> str:
+        """A short English description for the task card.
+
+        Example:
+            >>> from datetime import UTC, datetime
+            >>> start = datetime(2026, 1, 5, 9, tzinfo=UTC)
+            >>> Recurrence.weekly(start, "UTC", (0, 2, 4), count=10).describe()
+            'every week on Mon, Wed, Fri, 10 times'
+        """
+        units = {
+            Frequency.DAILY: "day",
+            Frequency.WEEKLY: "week",
+            Frequency.MONTHLY: "month",
+            Frequency.YEARLY: "year",
+        }
+        unit = units[self.frequency]
+        text = f"every {unit}" if self.interval == 1 else f"every {self.interval} {unit}s"
+        first = self._first.date()
+        if self.frequency is Frequency.WEEKLY:
+            days = self.weekdays or (first.weekday(),)
+            text += " on " + ", ".join(_DAY_NAMES[day] for day in days)
+        elif self.frequency is Frequency.MONTHLY:
+            text += " on " + self._day_words(first)
+        elif self.frequency is Frequency.YEARLY:
+            month = _MONTH_NAMES[(self.month or first.month) - 1]
+            if self.month_day is None and self.nth is None:
+                text += f" on {month} {first.day}"
+            elif self.month_day is not None and self.month_day > 0:
+                text += f" on {month} {self.month_day}"
+            else:
+                text += f" on {self._day_words(first)} of {month}"
+        if self.count is not None:
+            text += ", once" if self.count == 1 else f", {self.count} times"
+        if self.until is not None:
+            text += f", until {self.until.astimezone(self._zone).date().isoformat()}"
+        if self.exceptions:
+            text += f", {len(self.exceptions)} skipped"
+        return text
+
+    def _day_words(self, first: date) -> str:
+        if self.nth is not None:
+            which = "last" if self.nth == -1 else _from_end(self.nth)
+            return f"the {which} {_DAY_NAMES[self.weekdays[0]]}"
+        day = self.month_day if self.month_day is not None else first.day
+        if day == -1:
+            return "the last day"
+        return f"the {_from_end(day)}" if day > 0 else f"the {_from_end(day)} day"
+
+
+def _start_month(start: datetime, time_zone: str) -> int | None:
+    """The start's month in ``time_zone``; None when either is unusable (the rule says why)."""
+    try:
+        return start.astimezone(ZoneInfo(time_zone)).month
+    except (ValueError, KeyError, OverflowError):
+        return None
+
+
+def _from_end(n: int) -> str:
+    """``2`` -> ``"2nd"``, ``-2`` -> ``"2nd-to-last"``."""
+    size = abs(n)
+    suffix = "th" if 10 <= size % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(size % 10, "th")
+    return f"{size}{suffix}" + ("-to-last" if n < 0 else "")
+
+
+# ---------------------------------------------------------------- reading RRULE text
+
+_TIME_ZONE_FIELD = attrs.fields(Recurrence).time_zone
+# Where a field's error comes from in RRULE text.
+_PARTS = {
+    "frequency": "FREQ",
+    "interval": "INTERVAL",
+    "count": "COUNT",
+    "until": "UNTIL",
+    "weekdays": "BYDAY",
+    "nth": "BYDAY",
+    "month_day": "BYMONTHDAY",
+    "month": "BYMONTH",
+    "week_start": "WKST",
+}
+_KNOWN = {"FREQ", "INTERVAL", "COUNT", "UNTIL", "BYDAY", "BYMONTHDAY", "BYMONTH", "WKST"}
+_UNSUPPORTED = {"BYSECOND", "BYMINUTE", "BYHOUR", "BYWEEKNO", "BYYEARDAY", "BYSETPOS"}
+_NAME = re.compile(r"^[A-Z][A-Z-]*$")
+_NUMBER = re.compile(r"^[+-]?\d{1,9}$")
+_BYDAY = re.compile(r"^(?P<nth>[+-]?\d{1,2})?(?P<code>MO|TU|WE|TH|FR|SA|SU)$")
+_UNTIL = re.compile(r"^(\d{4})(\d{2})(\d{2})(?:T(\d{2})(\d{2})(\d{2})(Z?))?$")
+
+
+def _fail(problem: str) -> ValidationError:
+    return ValidationError("rrule", problem)
+
+
+def _number(name: str, value: str) -> int:
+    if not _NUMBER.match(value):
+        raise _fail(f"{name}={value} is not a whole number (of at most 9 digits)")
+    return int(value)
+
+
+def _until(value: str, zone: ZoneInfo) -> datetime:
+    found = _UNTIL.match(value)
+    if not found:
+        raise _fail(f"UNTIL={value} is not a date (YYYYMMDD) or date-time (YYYYMMDDTHHMMSS[Z])")
+    year, month, day, hour, minute, second, utc = found.groups()
+    try:
+        if hour is None:
+            # A date: the series runs to the end of that day where it is kept.
+            next_day = date(int(year), int(month), int(day)) + _DAY
+            return datetime.combine(next_day, time(), tzinfo=zone).astimezone(UTC) - _SECOND
+        moment = datetime(int(year), int(month), int(day), int(hour), int(minute), int(second))
+    except (ValueError, OverflowError):
+        raise _fail(f"UNTIL={value} is not a valid date") from None
+    return moment.replace(tzinfo=UTC if utc else zone)
+
+
+def _read_rrule(text: str, zone: ZoneInfo) -> dict[str, Any]:
+    """The constructor's keyword arguments for an RRULE value."""
+    if not isinstance(text, str):
+        raise _fail(f"must be str, not {type(text).__name__}")
+    body = text.strip().upper()
+    if body.startswith("RRULE:"):
+        body = body[len("RRULE:") :]
+    if not body:
+        raise _fail("is empty")
+    parts: dict[str, str] = {}
+    for piece in body.split(";"):
+        name, equals, value = piece.partition("=")
+        if not equals or not value or "=" in value or not _NAME.match(name):
+            raise _fail(f"{piece!r} is not a NAME=VALUE part")
+        if name in _UNSUPPORTED:
+            raise _fail(f"{name} is not supported")
+        if name not in _KNOWN:
+            raise _fail(f"{name} is not an RRULE part")
+        if name in parts:
+            raise _fail(f"{name} is given twice")
+        parts[name] = value
+    if "FREQ" not in parts:
+        raise _fail("FREQ is missing")
+    freq = parts["FREQ"]
+    if freq in ("SECONDLY", "MINUTELY", "HOURLY"):
+        raise _fail(f"FREQ={freq} is not supported (daily is the most frequent)")
+    if freq.lower() not in {member.value for member in Frequency}:
+        raise _fail(f"FREQ={freq} is not a frequency")
+    fields: dict[str, Any] = {"frequency": Frequency(freq.lower())}
+    if "INTERVAL" in parts:
+        fields["interval"] = _number("INTERVAL", parts["INTERVAL"])
+    if "COUNT" in parts:
+        fields["count"] = _number("COUNT", parts["COUNT"])
+    if "UNTIL" in parts:
+        fields["until"] = _until(parts["UNTIL"], zone)
+    if "BYMONTH" in parts:
+        if "," in parts["BYMONTH"]:
+            raise _fail("several months in BYMONTH are not supported")
+        fields["month"] = _number("BYMONTH", parts["BYMONTH"])
+    if "BYMONTHDAY" in parts:
+        if "," in parts["BYMONTHDAY"]:
+            raise _fail("several days in BYMONTHDAY are not supported")
+        fields["month_day"] = _number("BYMONTHDAY", parts["BYMONTHDAY"])
+    if "WKST" in parts:
+        if parts["WKST"] not in _CODES:
+            raise _fail(f"WKST={parts['WKST']} is not a weekday (MO, TU, ... SU)")
+        fields["week_start"] = _CODES.index(parts["WKST"])
+    if "BYDAY" in parts:
+        fields.update(_byday(parts["BYDAY"], fields))
+    return fields
+
+
+def _byday(value: str, fields: dict[str, Any]) -> dict[str, Any]:
+    days: list[tuple[int | None, int]] = []
+    for item in value.split(","):
+        found = _BYDAY.match(item)
+        if not found:
+            raise _fail(f"BYDAY: {item!r} is not a weekday such as MO, 2TU or -1FR")
+        nth = found["nth"]
+        days.append((None if nth is None else int(nth), _CODES.index(found["code"])))
+    frequency = fields["frequency"]
+    if frequency in (Frequency.DAILY, Frequency.WEEKLY):
+        if any(nth is not None for nth, _ in days):
+            raise _fail(f"BYDAY: {value} has an ordinal, which only monthly and yearly rules take")
+        if frequency is Frequency.DAILY and not {"month", "month_day"} & fields.keys():
+            if fields.get("interval", 1) != 1:
+                raise _fail("BYDAY with FREQ=DAILY is supported only with INTERVAL=1")
+            # Every day that is one of these weekdays: the same series, kept as weekly.
+            return {"frequency": Frequency.WEEKLY, "weekdays": tuple(day for _, day in days)}
+        return {"weekdays": tuple(day for _, day in days)}
+    if len(days) != 1:
+        raise _fail(f"BYDAY: several weekdays are not supported with FREQ={frequency.upper()}")
+    nth, day = days[0]
+    if nth is None:
+        raise _fail(
+            f"BYDAY: {value} without an ordinal (every {_DAY_NAMES[day]} of the month) is not "
+            f"supported; give one, e.g. 1{value} or -1{value}"
+        )
+    return {"nth": nth, "weekdays": (day,)}
