@@ -18,8 +18,10 @@ from __future__ import annotations
 __all__ = [
     "CRMError",
     "Conflict",
+    "DeliveryError",
     "DuplicateError",
     "IllegalTransition",
+    "InvalidCalendar",
     "NotFound",
     "PermissionDenied",
     "PluginError",
@@ -118,3 +120,27 @@ class PluginError(CRMError):
 
 class StorageError(CRMError):
     """The storage backend cannot serve the request (schema out of date, bad URL, ...)."""
+
+
+class InvalidCalendar(ValidationError):
+    """An iCalendar file crmcore cannot read at all; nothing of it was imported.
+
+    ``field`` is ``"ics"`` or the line or component at fault.  Files that can
+    be read but hold parts crmcore cannot use are imported with a report of
+    what was skipped instead (see ``crm.calendar.import_ics``).
+    """
+
+
+class DeliveryError(CRMError):
+    """A channel could not deliver a notification.
+
+    A channel raises it (or any other exception) from ``deliver``; the
+    dispatcher records the failure and retries later.  ``permanent=True``
+    says retrying cannot help (the address is refused, the message is
+    malformed), so the message goes to the dead-letter state at once.
+    """
+
+    def __init__(self, problem: str, *, permanent: bool = False) -> None:
+        self.problem = problem
+        self.permanent = permanent
+        super().__init__(problem)

@@ -16,7 +16,7 @@ import pluggy
 
 if TYPE_CHECKING:
     from crmcore.domain import Actor, EventType
-    from crmcore.ports import BlobStore, Storage, StorageOptions
+    from crmcore.ports import BlobStore, Channel, Storage, StorageOptions
 
 __all__ = ["hookimpl", "hookspec"]
 
@@ -71,6 +71,23 @@ def crmcore_event_types(register: Callable[[EventType], None]) -> None:
     """
 
 
+# --- notifications -----------------------------------------------------------
+
+
+@hookspec
+def crmcore_channels(register: Callable[[Channel], None]) -> None:
+    """Register notification channels by calling ``register(channel)`` for each.
+
+    Called by ``crmcore.open``.  A channel implements
+    :class:`crmcore.ports.Channel`; its ``name`` (``"email"``, ``"sms"``, ...)
+    is what employees' preferences and reminder rules choose.  crmcore
+    delivers ``in_app`` itself, into the employee's inbox.  Registering two
+    channels with one name raises :class:`crmcore.errors.PluginError`.
+
+    Every implementation is called.
+    """
+
+
 # --- access ------------------------------------------------------------------
 
 
@@ -83,7 +100,9 @@ def crmcore_authorize(actor: Actor, action: str, entity_kind: str, entity: Any) 
     capability (``"client"``, ``"contact"``, ``"employee"``, ``"event_type"``,
     ``"event"``, ``"timeline"``, ``"history"``, ``"task"``, ``"executor"``,
     ``"work_log"``, ``"dependency"``, ``"project"``, ``"user_field"``,
-    ``"comment"``, ``"link"``, ``"attachment"``); ``entity`` is the object
+    ``"comment"``, ``"link"``, ``"attachment"``, ``"reminder"``, ``"series"``,
+    ``"notification_preference"``, ``"inbox"``, ``"outbox"``,
+    ``"calendar"``, ``"calendar_subscription"``); ``entity`` is the object
     acted on, or None for searches and lists.
 
     Every implementation is called.  If any returns False, the call raises

@@ -35,12 +35,17 @@ from crmcore.domain import (
 )
 from crmcore.domain.collaboration import Attachment, Comment, Link
 from crmcore.domain.fields import FieldDefinition
+from crmcore.domain.notifications import Delivery, InboxItem, Message, Preference
 from crmcore.domain.projects import Project
+from crmcore.domain.reminders import Reminder
+from crmcore.domain.series import Series
+from crmcore.domain.sync import CalendarSubscription, SyncedItem
 from crmcore.domain.tasks import Dependency, Executor, Task, TaskSearch, TaskSort, WorkLogEntry
 
 __all__ = [
     "BlobInfo",
     "BlobStore",
+    "Channel",
     "ClientRepository",
     "ContactRepository",
     "EmployeeRepository",
@@ -49,8 +54,13 @@ __all__ = [
     "ExecutorRepository",
     "FieldValueRepository",
     "HistoryRepository",
+    "InboxRepository",
+    "MessageRepository",
+    "PreferenceRepository",
     "ProjectRepository",
     "RecordRepository",
+    "ReminderRepository",
+    "SeriesRepository",
     "Storage",
     "StorageOptions",
     "TaskRepository",
@@ -217,6 +227,10 @@ class TaskRepository(RecordRepository[Task], Protocol):
         """The registry: tasks admitted by ``query`` (and by its user-field values),
         in ``sort`` order (``TaskSort.position``), strictly after ``after``, at most ``limit``."""
 
+    def ending_between(self, since: datetime, until: datetime) -> list[Task]:
+        """Open tasks, not archived, whose planned end is in ``[since, until)``, by end."""
+        ...
+
     def count_by_status(self, query: TaskSearch) -> dict[str, int]:
         """How many tasks ``query`` admits, per status value (statuses with none left out)."""
 
@@ -251,6 +265,50 @@ class FieldValueRepository(Protocol):
         """The stored keys per entity and field name (entities without values left out)."""
 
 
+class ReminderRepository(RecordRepository[Reminder], Protocol):
+    def due(self, now: datetime, limit: int) -> list[Reminder]:
+        """Reminders with ``next_at <= now`` on open, unarchived tasks, by ``next_at``."""
+        ...
+
+    def for_tasks(self, task_ids: Iterable[UUID]) -> list[Reminder]:
+        """The reminders of these tasks, by task, then ``before``."""
+        ...
+
+
+class SeriesRepository(RecordRepository[Series], Protocol):
+    def due(self, now: datetime, limit: int) -> list[Series]:
+        """Unarchived series with ``materialise_at <= now``, by ``materialise_at``."""
+        ...
+
+
+class MessageRepository(RecordRepository[Message], Protocol):
+    """The outbox.  ``key`` is unique: adding a taken key raises DuplicateError."""
+
+    def existing_keys(self, keys: Iterable[str]) -> set[str]:
+        """Which of ``keys`` are stored already."""
+        ...
+
+    def due(self, now: datetime, channels: Sequence[str], limit: int) -> list[Message]:
+        """Pending or failed messages of ``channels`` due by ``now``, oldest first."""
+        ...
+
+    def listing(self, status: str | None, recipient_id: UUID | None, limit: int) -> list[Message]:
+        """Messages, newest first, optionally of one status and one recipient."""
+        ...
+
+
+class InboxRepository(RecordRepository[InboxItem], Protocol):
+    def for_employee(self, employee_id: UUID, unread_only: bool, limit: int) -> list[InboxItem]:
+        """An employee's inbox, newest first."""
+        ...
+
+    def unread_count(self, employee_id: UUID) -> int: ...
+
+
+class PreferenceRepository(RecordRepository[Preference], Protocol):
+    def for_employees(self, employee_ids: Iterable[UUID]) -> list[Preference]: ...
+
+
 class UnitOfWork(Protocol):
     """One transaction.  Use as ``with storage.unit_of_work() as uow: ...; uow.commit()``."""
 
@@ -271,6 +329,13 @@ class UnitOfWork(Protocol):
     attachments: RecordRepository[Attachment]
     field_definitions: RecordRepository[FieldDefinition]
     field_values: FieldValueRepository
+    reminders: ReminderRepository
+    series: SeriesRepository
+    messages: MessageRepository
+    inbox: InboxRepository
+    preferences: PreferenceRepository
+    subscriptions: RecordRepository[CalendarSubscription]
+    synced_items: RecordRepository[SyncedItem]
 
     def __enter__(self) -> UnitOfWork: ...
 
@@ -362,3 +427,26 @@ class BlobStore(Protocol):
 
     def delete(self, sha256: str) -> None:
         """Forget a blob (no error if absent); callers make sure nothing refers to it."""
+
+
+class Channel(Protocol):
+    """A way to reach an employee: e-mail, SMS, a messenger, a PBX screen.
+
+    Registered through the ``crmcore_channels`` hook.  The dispatcher calls
+    :meth:`deliver` outside any unit of work, after the message was stored.
+    """
+
+    @property
+    def name(self) -> str:
+        """The channel's name, as employees' preferences and reminders name it."""
+        ...
+
+    def deliver(self, delivery: Delivery) -> str | None:
+        """Send one message; return the provider's message id, if it gives one.
+
+        Raise :class:`crmcore.errors.DeliveryError` (``permanent=True`` when a
+        retry cannot help) or any other exception to fail this attempt; the
+        dispatcher records it and retries with backoff.  Returning means
+        delivered: the message is never given to the channel again.
+        """
+        ...

@@ -71,6 +71,12 @@ def long_text(_: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
         raise ValidationError(attribute.name, f"must be str, not {type(value).__name__}")
 
 
+def long_text_or_none(_: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    """Free text of any length, or None."""
+    if value is not None and not isinstance(value, str):
+        raise ValidationError(attribute.name, f"must be str, not {type(value).__name__}")
+
+
 def aware_datetime(*, optional: bool = False) -> Validator:
     """A timezone-aware datetime; naive datetimes are refused, not guessed."""
 
