@@ -48,6 +48,8 @@ ROOT = Path(__file__).resolve().parent
 PYPROJECT = nox.project.load_toml(ROOT / "pyproject.toml")
 EXAMPLES = ROOT / "examples"
 EXAMPLE_PLUGIN = EXAMPLES / "crmcore-example-plugin"
+#: Plugin packages under examples/, each with its own pyproject.toml and tests.
+EXAMPLE_PACKAGES = (EXAMPLE_PLUGIN, EXAMPLES / "crmcore-sms-gateway")
 SERVER_MODULE = ROOT / "tests" / "postgresql_server.py"
 
 # Doctests import the installed package.  These modules must not be imported
@@ -64,8 +66,8 @@ def _groups(*names: str) -> tuple[str, ...]:
 
 
 def _example_plugin() -> list[str]:
-    """The example plugin as an install argument, if it exists yet."""
-    return [str(EXAMPLE_PLUGIN)] if EXAMPLE_PLUGIN.is_dir() else []
+    """The example plugin packages as install arguments."""
+    return [str(package) for package in EXAMPLE_PACKAGES if package.is_dir()]
 
 
 def _flag(name: str) -> bool:
@@ -75,7 +77,7 @@ def _flag(name: str) -> bool:
 
 def _install_for_tests(session: nox.Session) -> None:
     """Install the built project, the test group and the example plugin in one go."""
-    session.install(".[analysis,plot,testing]", *_groups("test"), *_example_plugin())
+    session.install(".[analysis,plot,testing,caldav]", *_groups("test"), *_example_plugin())
 
 
 # ---------------------------------------------------------------- PostgreSQL
@@ -132,7 +134,7 @@ def lint(session: nox.Session) -> None:
 @nox.session(python=None)
 def typecheck(session: nox.Session) -> None:
     """Type-check the package (strict mypy) and the build scripts."""
-    session.install(".[analysis,plot,postgresql]", *_groups("typecheck"))
+    session.install(".[analysis,plot,postgresql,caldav]", *_groups("typecheck"))
     session.run("mypy", "src/crmcore")
     session.run("mypy", "noxfile.py", "tests/postgresql_server.py")
 
@@ -199,7 +201,7 @@ def docs(session: nox.Session) -> None:
 
 @nox.session(python=None)
 def examples(session: nox.Session) -> None:
-    """Run every examples/*.py script and the example plugin's own tests."""
+    """Run every examples/*.py script and the example plugin packages' own tests."""
     session.install(".[analysis,plot,testing]", *_example_plugin())
     scripts = sorted(EXAMPLES.glob("*.py"))
     env = {"MPLBACKEND": "Agg"}
@@ -209,9 +211,10 @@ def examples(session: nox.Session) -> None:
     ):
         for script in scripts:
             session.run("python", str(script), env=env)
-    if (EXAMPLE_PLUGIN / "tests").is_dir():
-        with session.chdir(EXAMPLE_PLUGIN):
-            session.run("pytest", "tests", env=env)
+    for package in EXAMPLE_PACKAGES:
+        if (package / "tests").is_dir():
+            with session.chdir(package):
+                session.run("pytest", "tests", env=env)
 
 
 @nox.session(python=None)

@@ -25,7 +25,8 @@ TASK_FIELDS = (
     "id", "version", "created_at", "updated_at", "name", "description", "author_id",
     "controller_id", "type_code", "client_id", "contact_id", "project_id", "event_id",
     "planned_start", "planned_end", "planned_hours", "percent_done", "hours_spent", "status",
-    "colour", "priority", "tags", "progress_mode", "time_zone", "resume_status", "archived",
+    "colour", "priority", "tags", "progress_mode", "time_zone", "resume_status", "watchers",
+    "series_id", "occurrence", "external_ref", "archived",
 )  # fmt: skip
 #: Task statuses that are never overdue (crmcore's ``CLOSED_STATUSES``).
 CLOSED = ("cancelled", "completed")

@@ -146,7 +146,8 @@ TASK_COLUMNS = (
     ("hours_spent", "hours"), ("status", "text"), ("colour", "text"), ("priority", "text"),
     ("priority_order", "int"), ("tags", "json"), ("progress_mode", "text"),
     ("time_zone", "text"), ("resume_status", "text"), ("archived", "bool"), ("version", "int"),
-    ("created_at", "moment"), ("updated_at", "moment"),
+    ("created_at", "moment"), ("updated_at", "moment"), ("watchers", "json"),
+    ("series_id", "uuid"), ("occurrence", "moment"), ("external_ref", "text"),
 )  # fmt: skip
 TASK_DERIVED = frozenset({"name_sort", "search_text", "priority_order"})
 EXECUTOR_COLUMNS = (
@@ -202,9 +203,11 @@ def _encoders(sqlite: bool) -> dict[str, Callable[[Any], Any]]:
     if sqlite:
         loaded_at = LOADED_AT.replace(tzinfo=None).isoformat(" ", "microseconds")
 
-        def moment(value: datetime) -> str:
+        def moment(value: datetime | None) -> str | None:
             if value is LOADED_AT:  # on two columns of every row
                 return loaded_at
+            if value is None:
+                return None
             return value.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
 
         return {
@@ -402,6 +405,10 @@ def task_batches(
                 1,
                 LOADED_AT,
                 LOADED_AT,
+                (),
+                None,
+                None,
+                None,
             )
         )
         batch.executors += rows

@@ -1,16 +1,22 @@
-"""The ``crmcore`` command: the demo and database maintenance."""
+"""The ``crmcore`` command: the demo, database maintenance and the notification worker."""
 
 from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
 import tempfile
+import threading
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from pathlib import Path
+
+import attrs
 
 import crmcore
 from crmcore import demo
+from crmcore.adapters.smtp import SmtpChannel
 from crmcore.errors import CRMError, StorageError
 from crmcore.plugins import installed_plugins, plugin_manager
 from crmcore.ports import StorageOptions
@@ -45,6 +51,31 @@ def _parser() -> argparse.ArgumentParser:
         sub.add_argument("--schema", default=None, help="database schema (PostgreSQL)")
 
     commands.add_parser("plugins", help="list the installed crmcore plugins")
+
+    worker = commands.add_parser(
+        "worker",
+        help="deliver notifications: reminders, repeating tasks, deadlines, the outbox",
+    )
+    worker.add_argument(
+        "url",
+        nargs="?",
+        default=os.environ.get("CRMCORE_URL"),
+        help="database URL (default: $CRMCORE_URL)",
+    )
+    worker.add_argument("--table-prefix", default="crm_", help="table name prefix (default crm_)")
+    worker.add_argument("--schema", default=None, help="database schema (PostgreSQL)")
+    worker.add_argument(
+        "--smtp",
+        default=os.environ.get("CRMCORE_SMTP_URL"),
+        help="deliver e-mail through this server: "
+        "smtp://user:password@host:587?sender=crm@example.com (STARTTLS), "
+        "smtps://... (TLS) or smtp+plain://host:25 (default: $CRMCORE_SMTP_URL)",
+    )
+    worker.add_argument(
+        "--interval", type=float, default=30.0, help="seconds between passes (default 30)"
+    )
+    worker.add_argument("--limit", type=int, default=100, help="messages per pass (default 100)")
+    worker.add_argument("--once", action="store_true", help="make one pass and exit")
     return parser
 
 
@@ -67,6 +98,37 @@ def _db(args: argparse.Namespace) -> int:
     return 0
 
 
+def _worker(args: argparse.Namespace) -> int:
+    if not args.url:
+        print("crmcore worker: give a database URL or set CRMCORE_URL", file=sys.stderr)
+        return 2
+    plugins: list[object] = []
+    if args.smtp:
+        plugins.append(SmtpChannel.from_url(args.smtp))
+    stop = threading.Event()
+
+    def finish(signum: int, frame: object) -> None:
+        stop.set()  # end after the pass under way: nothing is left half-delivered
+
+    signal.signal(signal.SIGTERM, finish)
+    signal.signal(signal.SIGINT, finish)
+    with crmcore.open(
+        args.url, table_prefix=args.table_prefix, schema=args.schema, plugins=plugins
+    ) as crm:
+        channels = ", ".join(sorted({"in_app", *crm.notifications.channels}))
+        print(f"crmcore worker: {crm.storage.url}, channels: {channels}", flush=True)
+        while True:
+            report = crm.notifications.dispatch(limit=args.limit)
+            if args.once or any(attrs.astuple(report)):
+                print(
+                    f"{datetime.now(UTC):%Y-%m-%d %H:%M:%S} "
+                    + ", ".join(f"{k} {v}" for k, v in attrs.asdict(report).items()),
+                    flush=True,
+                )
+            if args.once or stop.wait(args.interval):
+                return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status."""
     args = _parser().parse_args(argv)
@@ -80,6 +142,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 0
         if args.command == "db":
             return _db(args)
+        if args.command == "worker":
+            return _worker(args)
         for name, plugin in installed_plugins():
             print(f"{name}: {getattr(plugin, '__name__', plugin)!s}")
         return 0

@@ -11,13 +11,16 @@ from typing import Any
 from uuid import UUID
 
 import phonenumbers
+import pluggy
 from sqlalchemy.engine import make_url
 
 from crmcore.domain import SYSTEM_ACTOR, Actor, Employee, EventType
+from crmcore.domain.notifications import IN_APP
 from crmcore.errors import PluginError, StorageError, ValidationError
 from crmcore.plugins import plugin_manager
-from crmcore.ports import Storage, StorageOptions, UnitOfWork
+from crmcore.ports import Channel, Storage, StorageOptions, UnitOfWork
 from crmcore.services.base import Context, Runtime, unit_of_work
+from crmcore.services.calendars import CalendarService
 from crmcore.services.cards import CardService
 from crmcore.services.clients import ClientService, ContactService
 from crmcore.services.collaboration import AttachmentService, DiscussionService, LinkService
@@ -26,8 +29,10 @@ from crmcore.services.event_types import EventTypeService
 from crmcore.services.events import EventService
 from crmcore.services.fields import FieldService
 from crmcore.services.history import HistoryService
+from crmcore.services.notifications import NotificationService
 from crmcore.services.projects import ProjectService
 from crmcore.services.refs import find_employee
+from crmcore.services.reminders import ReminderService
 from crmcore.services.tasks import TaskService
 from crmcore.services.telephony import TelephonyService
 from crmcore.services.timeline import TimelineService
@@ -65,6 +70,9 @@ class CRM:
         self.discussion = DiscussionService(context)
         self.links = LinkService(context)
         self.attachments = AttachmentService(context)
+        self.reminders = ReminderService(context)
+        self.notifications = NotificationService(context)
+        self.calendar = CalendarService(context)
 
     @property
     def actor(self) -> Actor:
@@ -143,6 +151,7 @@ def open(
     clock: Callable[[], datetime] | None = None,
     plugins: Iterable[object] = (),
     attachments: str | None = None,
+    channels: Iterable[Channel] = (),
 ) -> CRM:
     """Open a CRM.
 
@@ -159,6 +168,9 @@ def open(
         phone_region: region for phone numbers written without a country code.
         clock: returns the current tz-aware time; tests pass a fixed one.
         plugins: extra plugin objects or modules for this CRM only.
+        channels: notification channels for this CRM (objects with a ``name``
+            and ``deliver``, see :class:`crmcore.ports.Channel`), besides
+            those plugins register through ``crmcore_channels``.
         attachments: where attachment contents are kept: ``file:///dir``,
             ``memory://`` or a plugin's URL.  By default a SQLite file's
             attachments go to the directory ``<file>.attachments`` beside
@@ -212,6 +224,7 @@ def open(
         clock=clock or _utc_now,
         phone_region=phone_region,
         blobs=blobs,
+        channels=_channels(manager, channels),
     )
     crm = CRM(runtime)
     registered: list[EventType] = []
@@ -231,6 +244,32 @@ def open(
     manager.hook.crmcore_event_types(register=register)
     crm.event_types.ensure_registered(registered)
     return crm
+
+
+def _channels(manager: pluggy.PluginManager, given: Iterable[Channel]) -> dict[str, Channel]:
+    """The notification channels given and those plugins register, by name.
+
+    In-app is crmcore's own; a name may be taken once.
+    """
+    found: dict[str, Channel] = {}
+
+    def register(channel: Channel) -> None:
+        name = getattr(channel, "name", None)
+        if not isinstance(name, str) or not callable(getattr(channel, "deliver", None)):
+            raise PluginError(
+                f"crmcore_channels registered {channel!r}; a channel needs a name and deliver()"
+            )
+        if name == IN_APP or name in found:
+            raise PluginError(
+                f"notification channel {name!r} is registered twice; "
+                "a plugin may not take over a channel crmcore or another plugin registers"
+            )
+        found[name] = channel
+
+    for channel in given:
+        register(channel)
+    manager.hook.crmcore_channels(register=register)
+    return found
 
 
 def _default_attachments(url: str | None, engine: Any) -> str | None:

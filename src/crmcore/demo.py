@@ -269,5 +269,11 @@ def run(url: str, out: Callable[[str], None] = print) -> None:
             f"   Задача «{task.name}» до {friday:%d.%m.%Y}: "
             f"{len(crm.tasks.executors(task))} виконавці, статус «{task.status.label}»"
         )
+        iryna.reminders.add(task, "1 day", anchor="end")
+        sent = crm.notifications.dispatch()
+        out(
+            f"   Повідомлень виконавцям надіслано: {sent.sent} (у застосунку); "
+            "нагадування за день до терміну чекає свого часу"
+        )
         out("")
         print_card(crm, crm.card(match.client, timeline_limit=10), out)

@@ -96,6 +96,37 @@ def test_blob_store_hook_asks_a_plugin_for_its_own_url_scheme() -> None:
     assert builtin is not chosen
 
 
+def test_channels_hook_registers_channels_and_refuses_a_name_taken_twice() -> None:
+    class Fax:
+        name = "fax"
+
+        def deliver(self, delivery: object) -> str:
+            return "sent"
+
+        @crmcore.hookimpl
+        def crmcore_channels(self, register: Callable[[object], None]) -> None:
+            register(self)
+
+    with crmcore.open(plugins=[Fax()]) as crm:
+        assert list(crm.notifications.channels) == ["fax"]
+    with pytest.raises(PluginError, match="'fax' is registered twice"):
+        crmcore.open(plugins=[Fax()], channels=[Fax()])
+
+    class InApp(Fax):
+        name = "in_app"
+
+    with pytest.raises(PluginError, match="'in_app' is registered twice"):
+        crmcore.open(plugins=[InApp()])
+
+    class Nameless:
+        @crmcore.hookimpl
+        def crmcore_channels(self, register: Callable[[object], None]) -> None:
+            register(object())
+
+    with pytest.raises(PluginError, match="needs a name and deliver"):
+        crmcore.open(plugins=[Nameless()])
+
+
 def test_unknown_url_scheme_is_refused_clearly() -> None:
     with pytest.raises(StorageError, match="no storage backend serves 'ftp://x'"):
         crmcore.open("ftp://x")

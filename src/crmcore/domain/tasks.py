@@ -259,6 +259,19 @@ class Task(Record):
         converter=_to_optional_task_status,
         validator=_optional_task_status,
     )
+    #: Employees who follow the task without working on it (reminders can go to them).
+    watchers: tuple[UUID, ...] = attrs.field(
+        default=(), converter=check.as_tuple, validator=check.tuple_of(UUID)
+    )
+    #: The repeating series this task is an occurrence of, and which occurrence.
+    series_id: UUID | None = attrs.field(default=None, validator=check.uuid(optional=True))
+    occurrence: datetime | None = attrs.field(
+        default=None, converter=check.to_utc, validator=check.aware_datetime(optional=True)
+    )
+    #: Where the task came from outside crmcore (an iCalendar UID), unique.
+    external_ref: str | None = attrs.field(
+        default=None, validator=check.text(optional=True, max_length=300)
+    )
     archived: bool = attrs.field(default=False, validator=check.of_type(bool))
 
     def __attrs_post_init__(self) -> None:

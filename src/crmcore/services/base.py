@@ -16,7 +16,7 @@ from attrs import AttrsInstance
 from crmcore.domain import Actor, Change, ChangeAction
 from crmcore.domain.history import diff, encode_value
 from crmcore.errors import CRMError, PermissionDenied, PluginError, StaleObject, ValidationError
-from crmcore.ports import BlobStore, Storage, UnitOfWork
+from crmcore.ports import BlobStore, Channel, Storage, UnitOfWork
 
 __all__ = ["Context", "Runtime", "Service", "build", "unit_of_work"]
 
@@ -44,6 +44,7 @@ class Runtime:
     clock: Callable[[], datetime]
     phone_region: str
     blobs: BlobStore | None = None
+    channels: Mapping[str, Channel] = attrs.field(factory=dict)
     current: ContextVar[UnitOfWork | None] = attrs.field(
         factory=lambda: ContextVar("crmcore_unit_of_work", default=None)
     )
@@ -98,6 +99,14 @@ class Service:
         if now.tzinfo is None or now.utcoffset() is None:
             raise PluginError("the clock returned a naive datetime; it must be timezone-aware")
         return now.astimezone(UTC)
+
+    def _now_or(self, now: datetime | None, field: str = "now") -> datetime:
+        """``now`` as given by a caller (checked to be tz-aware), or the clock's time."""
+        if now is None:
+            return self._now()
+        if not isinstance(now, datetime) or now.tzinfo is None or now.utcoffset() is None:
+            raise ValidationError(field, "must be a timezone-aware datetime")
+        return now
 
     def _unit_of_work(self, *, writes: bool = True) -> AbstractContextManager[UnitOfWork]:
         return unit_of_work(self._context.runtime, writes=writes)

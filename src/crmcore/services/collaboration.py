@@ -22,9 +22,11 @@ from crmcore.domain.collaboration import (
     check_file_description,
     mentioned_codes,
 )
+from crmcore.domain.notifications import NotificationKind
 from crmcore.errors import PermissionDenied, StorageError, ValidationError
 from crmcore.ports import BlobStore, UnitOfWork
 from crmcore.services.base import Service, build
+from crmcore.services.notifications import Notice, queue
 from crmcore.services.refs import ENTITY_TYPES, EntityRef, find_by_id, find_employee, find_entity
 from crmcore.services.timeline import summarize
 
@@ -82,7 +84,27 @@ class DiscussionService(Service):
             )
             stored = self._add(uow, uow.comments, comment)
             self._show(uow, kind, found, stored)
+            self._announce(uow, found, stored, stored.mentions)
             return stored
+
+    def _announce(
+        self, uow: UnitOfWork, entity: Any, comment: Comment, mentioned: Iterable[UUID]
+    ) -> None:
+        """Tell each mentioned employee (once per comment) where they were mentioned."""
+        title = getattr(entity, "name", None) or getattr(entity, "subject", "")
+        notices = [
+            Notice(
+                kind=NotificationKind.MENTION,
+                key=f"mention:{comment.id}",
+                recipient_id=person,
+                subject=f"{comment.author_name}: {title}",
+                body=f"{title}\n\n{comment.text}",
+                entity_kind=comment.entity_kind,
+                entity_id=comment.entity_id,
+            )
+            for person in mentioned
+        ]
+        queue(uow, notices, self._now(), skip=self.actor.employee_id)
 
     def _show(self, uow: UnitOfWork, kind: str, entity: Any, comment: Comment) -> None:
         """Keep the comment's line on the client's timeline in step with the comment."""
@@ -141,6 +163,7 @@ class DiscussionService(Service):
             )
             kind, entity = find_entity(uow, (changed.entity_kind, changed.entity_id))
             self._show(uow, kind, entity, changed)
+            self._announce(uow, entity, changed, [p for p in added if p not in stored.mentions])
             return changed
 
     def archive(self, comment: Comment | UUID) -> Comment:

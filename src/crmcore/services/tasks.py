@@ -35,8 +35,11 @@ from crmcore.domain.calendar import Bucket, Calendar, build_calendar, window
 from crmcore.domain.collaboration import Attachment, Comment, Link
 from crmcore.domain.gantt import Gantt, build_gantt
 from crmcore.domain.history import Change, ChangeAction
+from crmcore.domain.notifications import NotificationKind
 from crmcore.domain.projects import Project
+from crmcore.domain.recurrence import Recurrence
 from crmcore.domain.search import MAX_LIMIT
+from crmcore.domain.series import DEFAULT_LEAD, Series
 from crmcore.domain.tasks import (
     EXECUTOR_TRANSITIONS,
     TASK_TRANSITIONS,
@@ -60,8 +63,9 @@ from crmcore.domain.tasks import (
 )
 from crmcore.errors import DuplicateError, IllegalTransition, PermissionDenied, ValidationError
 from crmcore.ports import UnitOfWork
-from crmcore.services.base import Service, build
+from crmcore.services.base import Service, Versioned, build
 from crmcore.services.fields import field_conditions, read_fields, write_fields
+from crmcore.services.notifications import Notice, local_time, queue, task_people
 from crmcore.services.refs import (
     ClientRef,
     ContactRef,
@@ -80,10 +84,13 @@ from crmcore.services.refs import (
     find_task,
     find_usable_event_type,
 )
+from crmcore.services.reminders import refresh_reminders
+from crmcore.services.series import EditScope, Occurrence, SeriesService
 
 __all__ = ["ScheduleConflict", "TaskCard", "TaskService"]
 
 T = TypeVar("T")
+V = TypeVar("V", bound=Versioned)
 
 DEFAULT_TIME_ZONE = "Europe/Kyiv"
 
@@ -96,7 +103,9 @@ _TASK_REFERENCES = {
     "type": "type_code",
 }
 #: Fields only the workflow and the roll-up set.
-_WORKFLOW_FIELDS = frozenset({"status", "resume_status", "hours_spent", "author_id", "event_id"})
+_WORKFLOW_FIELDS = frozenset(
+    {"status", "resume_status", "hours_spent", "author_id", "event_id", "series_id", "occurrence"}
+)
 _EXECUTOR_SPEC = frozenset(
     {"employee", "kind", "group", "start", "end", "planned_hours", "comment"}
 )
@@ -309,6 +318,16 @@ class TaskService(Service):
             prepared["project_id"] = (
                 None if project is None else find_project(uow, project, "project").id
             )
+        if "watchers" in given:
+            watchers = given.pop("watchers")
+            if isinstance(watchers, (str, UUID, Employee)):
+                watchers = [watchers]
+            found = []
+            for index, who in enumerate(watchers):
+                employee = find_active_employee(uow, who, f"watchers[{index}]")
+                if employee.id not in found:
+                    found.append(employee.id)
+            prepared["watchers"] = tuple(found)
         if "type" in given:
             event_type = given.pop("type")
             if event_type is None:
@@ -350,7 +369,81 @@ class TaskService(Service):
             self._timeline(
                 uow, changed, "task_status", f"{changed.name}: {changed.status.label}", summary
             )
+            self._announce_status(uow, task, changed, note)
         return changed
+
+    def _update(
+        self,
+        uow: UnitOfWork,
+        repository: Any,
+        stored: V,
+        given: object,
+        changes: Mapping[str, Any],
+        **options: Any,
+    ) -> V:
+        """Store a change; a task whose planned times moved has its reminders due anew."""
+        changed = super()._update(uow, repository, stored, given, changes, **options)
+        if (
+            isinstance(changed, Task)
+            and isinstance(stored, Task)
+            and (
+                changed.planned_start != stored.planned_start
+                or changed.planned_end != stored.planned_end
+            )
+        ):
+            refresh_reminders(uow, changed, self._now())
+        return changed
+
+    # --- notifications -------------------------------------------------------------
+
+    def _announce_assigned(self, uow: UnitOfWork, task: Task, rows: Sequence[Executor]) -> None:
+        """Tell each employee given an executor row of ``task`` that it is theirs."""
+        notices = []
+        for row in rows:
+            if row.employee_id is None:
+                continue
+            employee = uow.employees.get(row.employee_id)
+            if employee is None:
+                continue
+            notices.append(
+                Notice(
+                    kind=NotificationKind.TASK_ASSIGNED,
+                    key=f"task_assigned:{row.id}",
+                    recipient_id=row.employee_id,
+                    subject=f"{NotificationKind.TASK_ASSIGNED.label}: {task.name}",
+                    body=(
+                        f"{task.name}\n"
+                        f"Начало: {local_time(row.planned_start, employee)}\n"
+                        f"Окончание: {local_time(row.planned_end, employee)}\n"
+                        f"Поставил: {self.actor.name}"
+                        + (f"\n\n{task.description}" if task.description else "")
+                    ),
+                    entity_kind="task",
+                    entity_id=task.id,
+                )
+            )
+        queue(uow, notices, self._now(), skip=self.actor.employee_id)
+
+    def _announce_status(self, uow: UnitOfWork, before: Task, after: Task, note: str) -> None:
+        """Tell the task's people (not the one who moved it) its new status."""
+        rows = uow.executors.find(task_id=after.id)
+        people = task_people(after, (row.employee_id for row in rows))
+        body = f"{after.name}\n{before.status.label} → {after.status.label}\nКто: {self.actor.name}"
+        if note:
+            body += f"\n{note}"
+        notices = [
+            Notice(
+                kind=NotificationKind.TASK_STATUS,
+                key=f"task_status:{after.id}:{after.version}",
+                recipient_id=person,
+                subject=f"{after.name}: {after.status.label}",
+                body=body,
+                entity_kind="task",
+                entity_id=after.id,
+            )
+            for person in sorted(people)
+        ]
+        queue(uow, notices, self._now(), skip=self.actor.employee_id)
 
     def _follow(self, uow: UnitOfWork, task: Task) -> Task:
         """Roll the executor rows up into the task, and move it along with them."""
@@ -448,6 +541,8 @@ class TaskService(Service):
         percent_done: int = 0,
         time_zone: str | None = None,
         fields: Mapping[str, Any] | None = None,
+        watchers: Iterable[EmployeeRef] = (),
+        external_ref: str | None = None,
     ) -> Task:
         """Set a task: what, for whom, by when, and who does it.
 
@@ -473,6 +568,9 @@ class TaskService(Service):
             time_zone: the IANA zone it is planned in; the author's (or the
                 controller's) when omitted.
             fields: user-field values.
+            watchers: employees who follow the task (reminders may go to them).
+            external_ref: the task's key in another system (unique), e.g. an
+                iCalendar UID it was imported from.
 
         Returns:
             The stored task, status ``assigned``, authored by the acting employee.
@@ -499,7 +597,7 @@ class TaskService(Service):
         with self._unit_of_work() as uow:
             author = self._actor_employee(uow)
             given: dict[str, Any] = {"controller": controller, "client": client, "contact": contact}
-            given.update({"project": project, "type": type})
+            given.update({"project": project, "type": type, "watchers": watchers})
             references = self._references(uow, given, None)
             zone_name = time_zone
             if zone_name is None:
@@ -529,6 +627,7 @@ class TaskService(Service):
                 tags=tags,
                 progress_mode=progress,
                 time_zone=zone_name,
+                external_ref=external_ref,
                 **references,
             )
             stored = self._add(uow, uow.tasks, task)
@@ -538,8 +637,8 @@ class TaskService(Service):
                     rows.append(self._executor_row(uow, stored, spec, index))
                 except ValidationError as error:
                     raise error.at(f"executors[{index}]") from None
-            for row in rows:
-                self._add(uow, uow.executors, row, kind="executor")
+            added = [self._add(uow, uow.executors, row, kind="executor") for row in rows]
+            self._announce_assigned(uow, stored, added)
             write_fields(self, uow, "task", stored.id, fields, creating=True)
             self._timeline(uow, stored, "task", stored.name, stored.status.label)
             return self._follow(uow, stored) if rows else stored
@@ -733,6 +832,7 @@ class TaskService(Service):
             row = self._add(
                 uow, uow.executors, self._executor_row(uow, stored, spec, position), kind="executor"
             )
+            self._announce_assigned(uow, stored, [row])
             self._follow(uow, stored)
             return row
 
@@ -1385,6 +1485,76 @@ class TaskService(Service):
             people = {row.employee_id for row in rows if row.employee_id is not None}
             names = {id: e.name for id in people if (e := uow.employees.get(id)) is not None}
         return build_gantt(chosen, rows, links, names)
+
+    # --- repeating tasks -----------------------------------------------------------
+
+    def _series(self) -> SeriesService:
+        return SeriesService(self._context)
+
+    def repeat(
+        self,
+        task: TaskRef,
+        rule: Recurrence | str,
+        *,
+        lead: timedelta = DEFAULT_LEAD,
+        **options: Any,
+    ) -> Series:
+        """Make ``task`` repeat; see :meth:`SeriesService.repeat`.
+
+        Example:
+            >>> import crmcore
+            >>> from datetime import datetime, timedelta
+            >>> from zoneinfo import ZoneInfo
+            >>> crm = crmcore.open()
+            >>> kyiv = ZoneInfo("Europe/Kyiv")
+            >>> start = datetime(2026, 3, 27, 9, tzinfo=kyiv)  # a Friday; DST starts on Sunday
+            >>> task = crm.tasks.create("Планёрка", start=start, end=start + timedelta(hours=1))
+            >>> series = crm.tasks.repeat(task, "weekly", weekdays=["mon", "wed", "fri"], count=4)
+            >>> [
+            ...     o.start.astimezone(kyiv).strftime("%a %d %H:%M")
+            ...     for o in crm.tasks.occurrences(
+            ...         task, start=start, end=start + timedelta(days=14)
+            ...     )
+            ... ]
+            ['Fri 27 09:00', 'Mon 30 09:00', 'Wed 01 09:00', 'Fri 03 09:00']
+        """
+        return self._series().repeat(task, rule, lead=lead, **options)
+
+    def series(self, task: TaskRef) -> Series | None:
+        """The series a task is an occurrence of, or None."""
+        return self._series().series(task)
+
+    def occurrences(
+        self, task: TaskRef | Series, *, start: datetime, end: datetime
+    ) -> list[Occurrence]:
+        """The occurrences of a repeating task in ``[start, end)``.
+
+        See :meth:`SeriesService.occurrences`.
+        """
+        return self._series().occurrences(task, start=start, end=end)
+
+    def materialise(self, now: datetime | None = None) -> list[Task]:
+        """Create the tasks of due occurrences; see :meth:`SeriesService.materialise`."""
+        return self._series().materialise(now)
+
+    def skip_occurrence(self, task: TaskRef | Series, occurrence: datetime) -> Series:
+        """Leave one occurrence of a series out; see :meth:`SeriesService.skip`."""
+        return self._series().skip(task, occurrence)
+
+    def stop_repeating(self, task: TaskRef | Series) -> Series:
+        """End a series; the tasks made so far stay."""
+        return self._series().stop(task)
+
+    def update_series(
+        self,
+        task: TaskRef,
+        scope: EditScope | str,
+        *,
+        recurrence: Recurrence | str | None = None,
+        **changes: Any,
+    ) -> Task:
+        """Edit "this", "following" or "all" occurrences; see :meth:`SeriesService.edit`."""
+        return self._series().edit(task, scope, recurrence=recurrence, **changes)
 
 
 #: Who may report progress and log work on a row: its executor or the task's controller.

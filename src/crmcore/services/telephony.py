@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
-from crmcore.domain import CallerMatch, Client, ContactPerson, Phone
+from datetime import datetime
+
+from crmcore.domain import CallerMatch, Client, ContactPerson, Event, Phone
+from crmcore.domain.notifications import NotificationKind
 from crmcore.domain.search import rank_phone_owners
 from crmcore.ports import UnitOfWork
 from crmcore.services.base import Service
+from crmcore.services.events import EventService
+from crmcore.services.notifications import Notice, local_time, queue
+from crmcore.services.refs import EmployeeRef, find_active_employee
 
 __all__ = ["TelephonyService", "phone_candidates"]
 
@@ -78,3 +84,58 @@ class TelephonyService(Service):
         """
         matches = self.lookup(number)
         return matches[0] if matches else None
+
+    def missed_call(
+        self,
+        number: str | Phone,
+        *,
+        employee: EmployeeRef,
+        at: datetime | None = None,
+        call_id: str | None = None,
+        type: str = "ПрЗ",
+    ) -> Event:
+        """Record a call nobody answered and tell ``employee`` to call back.
+
+        The call is logged as an event (outcome "пропущен") of the caller's
+        client when the number is known, and a ``missed_call`` notification
+        is queued for ``employee`` in the same unit of work.  A PBX that
+        reports one call twice passes the same ``call_id``: the second report
+        returns the stored event and queues nothing.
+
+        Example:
+            >>> import crmcore
+            >>> crm = crmcore.open()
+            >>> olena = crm.employees.create(code="5", name="Олена", email="olena@example.com")
+            >>> _ = crm.clients.create(code="1", name="ПДВ", phones=["0442067222"])
+            >>> call = crm.telephony.missed_call("0442067222", employee=olena, call_id="pbx-1")
+            >>> call.outcome, sorted(m.channel for m in crm.notifications.outbox(recipient=olena))
+            ('пропущен', ['in_app', 'email'])
+        """
+        phone = Phone.parse(number, region=self._context.runtime.phone_region, field="number")
+        with self._unit_of_work() as uow:
+            who = find_active_employee(uow, employee, "employee")
+            match = self.identify(phone)
+            number_text = phone.e164 or f"доб. {phone.extension}"
+            caller = number_text if match is None else match.client.name
+            event = EventService(self._context).log(
+                None if match is None else match.client,
+                contact=None if match is None or match.contact is None else match.contact,
+                type=type,
+                subject=f"Пропущенный звонок: {caller}",
+                occurred_at=at,
+                employee=who,
+                outcome="пропущен",
+                details=number_text,
+                external_ref=None if call_id is None else f"missed-call:{call_id}",
+            )
+            notice = Notice(
+                kind=NotificationKind.MISSED_CALL,
+                key=f"missed_call:{event.id}",
+                recipient_id=who.id,
+                subject=f"{NotificationKind.MISSED_CALL.label}: {caller}",
+                body=f"{caller}\n{number_text}\nВремя: {local_time(event.occurred_at, who)}",
+                entity_kind="event",
+                entity_id=event.id,
+            )
+            queue(uow, [notice], self._now())
+            return event

@@ -29,6 +29,7 @@ from crmcore.errors import (
     ValidationError,
 )
 from crmcore.testing import ManualClock
+from crmcore.testing.conformance_notifications import NotificationConformance
 from crmcore.testing.conformance_tasks import TaskConformance
 
 __all__ = ["StorageConformance"]
@@ -91,7 +92,7 @@ class _Deny:
         return None
 
 
-class StorageConformance(TaskConformance):
+class StorageConformance(TaskConformance, NotificationConformance):
     """Subclass with a ``crm_factory`` fixture; every test here must pass."""
 
     @pytest.fixture

@@ -29,8 +29,18 @@ from crmcore.domain import (
     TimelineEntry,
     TimelineFilter,
 )
+from crmcore.domain.notifications import InboxItem, Message, MessageStatus, Preference
 from crmcore.domain.projects import Project
-from crmcore.domain.tasks import Executor, Task, TaskSearch, TaskSort, WorkLogEntry
+from crmcore.domain.reminders import Reminder
+from crmcore.domain.series import Series
+from crmcore.domain.tasks import (
+    CLOSED_STATUSES,
+    Executor,
+    Task,
+    TaskSearch,
+    TaskSort,
+    WorkLogEntry,
+)
 from crmcore.errors import DuplicateError, StaleObject, StorageError
 from crmcore.hookspecs import hookimpl
 from crmcore.ports import StorageOptions
@@ -57,6 +67,13 @@ _TABLES = (
     "attachments",
     "field_definitions",
     "field_values",
+    "reminders",
+    "series",
+    "messages",
+    "inbox",
+    "preferences",
+    "subscriptions",
+    "synced_items",
 )
 
 
@@ -115,6 +132,13 @@ class MemoryUnitOfWork:
         self.attachments = _Attachments(self)
         self.field_definitions = _FieldDefinitions(self)
         self.field_values = _FieldValues(self)
+        self.reminders = _Reminders(self)
+        self.series = _Series(self)
+        self.messages = _Messages(self)
+        self.inbox = _Inbox(self)
+        self.preferences = _Preferences(self)
+        self.subscriptions = _Subscriptions(self)
+        self.synced_items = _SyncedItems(self)
 
     def table(self, name: str, *, write: bool = False) -> dict[Any, Any]:
         if name in self._copies:
@@ -459,6 +483,8 @@ class _Records(_Repository):
             taken = {tuple(getattr(r, name) for name in names): r.id for r in self._rows().values()}
             for record in records:
                 key = tuple(getattr(record, name) for name in names)
+                if None in key:
+                    continue  # as in SQL, a missing value clashes with nothing
                 if taken.get(key, record.id) != record.id:
                     raise DuplicateError(names[-1], getattr(record, names[-1]))
                 taken[key] = record.id
@@ -505,6 +531,16 @@ class _Projects(_Records):
 class _Tasks(_Records):
     name = "tasks"
     kind = "task"
+    unique = (("series_id", "occurrence"), ("external_ref",))
+
+    def ending_between(self, since: datetime, until: datetime) -> list[Task]:
+        found = [
+            t
+            for t in self._rows().values()
+            if since <= t.planned_end < until and t.status not in CLOSED_STATUSES and not t.archived
+        ]
+        found.sort(key=lambda t: (t.planned_end, t.id))
+        return [_out(t) for t in found]
 
     def _matching(self, query: TaskSearch) -> list[Task]:
         employees: dict[UUID, set[UUID]] = {}
@@ -661,3 +697,122 @@ def crmcore_storage(url: str, options: StorageOptions) -> MemoryStorage | None:
         if storage is None or storage._closed:
             storage = _named[name] = MemoryStorage(name)
         return storage
+
+
+class _Reminders(_Records):
+    name = "reminders"
+    kind = "reminder"
+
+    def _order(self, record: Any) -> Any:
+        return (record.task_id, record.before, record.id)
+
+    def due(self, now: datetime, limit: int) -> list[Reminder]:
+        tasks = self._uow.table("tasks")
+        found = [
+            r
+            for r in self._rows().values()
+            if r.next_at is not None
+            and r.next_at <= now
+            and r.task_id in tasks
+            and tasks[r.task_id].status not in CLOSED_STATUSES
+            and not tasks[r.task_id].archived
+        ]
+        found.sort(key=lambda r: (r.next_at, r.id))
+        return [_out(r) for r in found[:limit]]
+
+    def for_tasks(self, task_ids: Iterable[UUID]) -> list[Reminder]:
+        wanted = set(task_ids)
+        found = sorted((r for r in self._rows().values() if r.task_id in wanted), key=self._order)
+        return [_out(r) for r in found]
+
+
+class _Series(_Records):
+    name = "series"
+    kind = "series"
+
+    def due(self, now: datetime, limit: int) -> list[Series]:
+        found = [
+            s
+            for s in self._rows().values()
+            if s.materialise_at is not None and s.materialise_at <= now and not s.archived
+        ]
+        found.sort(key=lambda s: (s.materialise_at, s.id))
+        return [_out(s) for s in found[:limit]]
+
+
+class _Messages(_Records):
+    name = "messages"
+    kind = "message"
+    unique = (("key",),)
+
+    def _order(self, record: Any) -> Any:
+        return (record.created_at, record.id)
+
+    def existing_keys(self, keys: Iterable[str]) -> set[str]:
+        wanted = set(keys)
+        return {m.key for m in self._rows().values() if m.key in wanted}
+
+    def due(self, now: datetime, channels: Sequence[str], limit: int) -> list[Message]:
+        retryable = (MessageStatus.PENDING, MessageStatus.FAILED)
+        found = [
+            m
+            for m in self._rows().values()
+            if m.status in retryable and m.next_attempt_at <= now and m.channel in channels
+        ]
+        found.sort(key=lambda m: (m.next_attempt_at, m.id))
+        return [_out(m) for m in found[:limit]]
+
+    def listing(self, status: str | None, recipient_id: UUID | None, limit: int) -> list[Message]:
+        found = [
+            m
+            for m in self._rows().values()
+            if (status is None or m.status == status)
+            and (recipient_id is None or m.recipient_id == recipient_id)
+        ]
+        found.sort(key=self._order, reverse=True)
+        return [_out(m) for m in found[:limit]]
+
+
+class _Inbox(_Records):
+    name = "inbox"
+    kind = "inbox item"
+    unique = (("message_id",),)
+
+    def for_employee(self, employee_id: UUID, unread_only: bool, limit: int) -> list[InboxItem]:
+        found = [
+            i
+            for i in self._rows().values()
+            if i.employee_id == employee_id and (not unread_only or i.read_at is None)
+        ]
+        found.sort(key=lambda i: (i.created_at, i.id), reverse=True)
+        return [_out(i) for i in found[:limit]]
+
+    def unread_count(self, employee_id: UUID) -> int:
+        return sum(
+            1 for i in self._rows().values() if i.employee_id == employee_id and i.read_at is None
+        )
+
+
+class _Preferences(_Records):
+    name = "preferences"
+    kind = "notification preference"
+    unique = (("employee_id", "kind"),)
+
+    def for_employees(self, employee_ids: Iterable[UUID]) -> list[Preference]:
+        wanted = set(employee_ids)
+        found = sorted(
+            (p for p in self._rows().values() if p.employee_id in wanted), key=self._order
+        )
+        return [_out(p) for p in found]
+
+
+class _Subscriptions(_Records):
+    name = "subscriptions"
+    kind = "calendar subscription"
+    unique = (("employee_id", "url"),)
+
+
+class _SyncedItems(_Records):
+    name = "synced_items"
+    kind = "synced calendar item"
+    unique = (("subscription_id", "uid"),)

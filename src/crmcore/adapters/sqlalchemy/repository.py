@@ -62,8 +62,10 @@ class Repository:
     def db(self) -> Connection:
         return self._uow.connection
 
-    def _rows(self, key: Hashable, build: Callable[[], Any], **params: Any) -> list[Sequence[Any]]:
-        return self.statements.rows(self.db, key, build, params)
+    def _rows(
+        self, shape: Hashable, build: Callable[[], Any], /, **params: Any
+    ) -> list[Sequence[Any]]:
+        return self.statements.rows(self.db, shape, build, params)
 
     def _rows_in(
         self, key: str, columns: Callable[[], list[Any]], column: Any, values: Iterable[Any]
@@ -124,6 +126,16 @@ def _conversions(annotation: Any, codec: Codec) -> tuple[Convert, Convert]:
             return (
                 lambda value: codec.json_in([str(i) for i in value]),
                 lambda value: tuple(UUID(i) for i in codec.json_out(value)),
+            )
+        if item is datetime:
+            return (
+                lambda value: codec.json_in([moment.isoformat() for moment in value]),
+                lambda value: tuple(datetime.fromisoformat(i) for i in codec.json_out(value)),
+            )
+        if isinstance(item, type) and issubclass(item, enum.Enum):
+            return (
+                lambda value: codec.json_in([member.value for member in value]),
+                lambda value: tuple(item(i) for i in codec.json_out(value)),
             )
         return (
             lambda value: codec.json_in(list(value)),
@@ -256,6 +268,8 @@ class RecordRepository(Repository, Generic[T]):
                 )
 
             params = {name: values[name] for name in (*names, "id")}
+            if any(params[name] is None for name in names):
+                continue  # as in SQL, a missing value clashes with nothing
             if self._rows((self.table_name, "unique", names), build, **params):
                 raise DuplicateError(names[-1], getattr(entity, names[-1]))
 
@@ -273,7 +287,12 @@ class RecordRepository(Repository, Generic[T]):
                 seen = {tuple(getattr(e, name) for name in names) for e in entities}
                 if len(seen) < len(entities):
                     raise DuplicateError(names[-1], "(repeated within the batch)")
-        self.statements.insert_many(self.db, self.table, rows)
+        try:
+            self.statements.insert_many(self.db, self.table, rows)
+        except self.codec.integrity_error:
+            # Another transaction stored the same unique values after our check.
+            field = self.unique[0][-1] if self.unique else "id"
+            raise DuplicateError(field, "(stored meanwhile by another transaction)") from None
 
     def get(self, id: UUID) -> T | None:
         found = self.find(id=id)

@@ -36,7 +36,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, IntegrityError, NoSuchModuleError, OperationalError
 from sqlalchemy.pool import StaticPool
 
-from crmcore.adapters.sqlalchemy import work
+from crmcore.adapters.sqlalchemy import notify, work
 from crmcore.adapters.sqlalchemy.repository import Repository as _Repository
 from crmcore.adapters.sqlalchemy.repository import chunks as _chunks
 from crmcore.adapters.sqlalchemy.repository import in_list as _in_list
@@ -236,6 +236,13 @@ class SQLUnitOfWork:
         self.attachments = work.Attachments(self, t)
         self.field_definitions = work.FieldDefinitions(self, t)
         self.field_values = work.FieldValues(self, t)
+        self.reminders = notify.Reminders(self, t)
+        self.series = notify.SeriesRecords(self, t)
+        self.messages = notify.Messages(self, t)
+        self.inbox = notify.Inbox(self, t)
+        self.preferences = notify.Preferences(self, t)
+        self.subscriptions = notify.Subscriptions(self, t)
+        self.synced_items = notify.SyncedItems(self, t)
 
     @property
     def connection(self) -> Connection:

@@ -87,6 +87,13 @@ class Tables:
     attachments: Table
     field_definitions: Table
     field_values: Table
+    reminders: Table
+    series: Table
+    messages: Table
+    inbox: Table
+    preferences: Table
+    subscriptions: Table
+    synced_items: Table
 
 
 def _stamps() -> list[Column[Any]]:
@@ -303,9 +310,16 @@ def build_tables(prefix: str = "crm_", schema: str | None = None) -> Tables:
         Column("progress_mode", String(16), nullable=False),
         Column("time_zone", String(64), nullable=False),
         Column("resume_status", String(16)),
+        Column("watchers", JSON, nullable=False),
+        Column("series_id", Uuid),
+        Column("occurrence", UTCDateTime),
+        Column("external_ref", String(300)),
         Column("archived", Boolean, nullable=False),
         *_stamps(),
     )
+    # Unique indexes rather than constraints: SQLite can add those to a table in place.
+    Index(f"ix_{prefix}tasks_occurrence", tasks.c.series_id, tasks.c.occurrence, unique=True)
+    Index(f"ix_{prefix}tasks_external_ref", tasks.c.external_ref, unique=True)
     Index(f"ix_{prefix}tasks_due", tasks.c.planned_end, tasks.c.id)
     Index(f"ix_{prefix}tasks_status_due", tasks.c.status, tasks.c.planned_end)
     executors = Table(
@@ -432,6 +446,126 @@ def build_tables(prefix: str = "crm_", schema: str | None = None) -> Tables:
         field_values.c.name,
         field_values.c.key_prefix,
     )
+    reminders = Table(
+        f"{prefix}reminders",
+        metadata,
+        Column("id", Uuid, primary_key=True),
+        Column("task_id", Uuid, ForeignKey(fk("tasks")), nullable=False, index=True),
+        Column("before", BigInteger, nullable=False),
+        Column("anchor", String(8), nullable=False),
+        Column("recipients", JSON, nullable=False),
+        Column("channels", JSON, nullable=False),
+        Column("repeat_every", BigInteger),
+        Column("next_at", UTCDateTime, index=True),
+        Column("fired", Integer, nullable=False),
+        Column("acknowledged_by", JSON, nullable=False),
+        *_stamps(),
+    )
+    series = Table(
+        f"{prefix}task_series",
+        metadata,
+        Column("id", Uuid, primary_key=True),
+        Column("template_id", Uuid, ForeignKey(fk("tasks")), nullable=False, index=True),
+        Column("frequency", String(8), nullable=False),
+        Column("interval", Integer, nullable=False),
+        Column("weekdays", JSON, nullable=False),
+        Column("month_day", Integer),
+        Column("nth", Integer),
+        Column("month", Integer),
+        Column("week_start", Integer, nullable=False),
+        Column("count", Integer),
+        Column("until", UTCDateTime),
+        Column("start", UTCDateTime, nullable=False),
+        Column("time_zone", String(64), nullable=False),
+        Column("exceptions", JSON, nullable=False),
+        Column("lead", BigInteger, nullable=False),
+        Column("next_at", UTCDateTime),
+        Column("materialise_at", UTCDateTime, index=True),
+        Column("archived", Boolean, nullable=False),
+        *_stamps(),
+    )
+    messages = Table(
+        f"{prefix}outbox",
+        metadata,
+        Column("id", Uuid, primary_key=True),
+        Column("key", String(200), nullable=False, unique=True),
+        Column("kind", String(32), nullable=False),
+        Column("channel", String(32), nullable=False),
+        Column("recipient_id", Uuid, ForeignKey(fk("employees")), index=True),
+        Column("recipient_name", String(300), nullable=False),
+        Column("address", String(320), nullable=False),
+        Column("subject", String(500), nullable=False),
+        Column("body", Text, nullable=False),
+        Column("entity_kind", String(32)),
+        Column("entity_id", Uuid),
+        Column("status", String(8), nullable=False),
+        Column("attempts", Integer, nullable=False),
+        Column("next_attempt_at", UTCDateTime, nullable=False),
+        Column("last_error", Text, nullable=False),
+        Column("sent_at", UTCDateTime),
+        Column("provider_id", String(300)),
+        *_stamps(),
+    )
+    Index(
+        f"ix_{prefix}outbox_due",
+        messages.c.status,
+        messages.c.next_attempt_at,
+    )
+    inbox = Table(
+        f"{prefix}inbox",
+        metadata,
+        Column("id", Uuid, primary_key=True),
+        Column("employee_id", Uuid, ForeignKey(fk("employees")), nullable=False),
+        Column("message_id", Uuid, ForeignKey(fk("outbox")), nullable=False, unique=True),
+        Column("kind", String(32), nullable=False),
+        Column("subject", Text, nullable=False),
+        Column("body", Text, nullable=False),
+        Column("entity_kind", String(32)),
+        Column("entity_id", Uuid),
+        Column("read_at", UTCDateTime),
+        *_stamps(),
+    )
+    Index(f"ix_{prefix}inbox_employee", inbox.c.employee_id, inbox.c.created_at)
+    preferences = Table(
+        f"{prefix}notification_preferences",
+        metadata,
+        Column("id", Uuid, primary_key=True),
+        Column("employee_id", Uuid, ForeignKey(fk("employees")), nullable=False),
+        Column("kind", String(32), nullable=False),
+        Column("channels", JSON, nullable=False),
+        *_stamps(),
+        UniqueConstraint("employee_id", "kind"),
+    )
+    subscriptions = Table(
+        f"{prefix}calendar_subscriptions",
+        metadata,
+        Column("id", Uuid, primary_key=True),
+        Column("employee_id", Uuid, ForeignKey(fk("employees")), nullable=False),
+        Column("url", String(1000), nullable=False),
+        Column("sync_token", Text),
+        Column("synced_at", UTCDateTime),
+        *_stamps(),
+        UniqueConstraint("employee_id", "url"),
+    )
+    synced_items = Table(
+        f"{prefix}calendar_synced_items",
+        metadata,
+        Column("id", Uuid, primary_key=True),
+        Column(
+            "subscription_id",
+            Uuid,
+            ForeignKey(fk("calendar_subscriptions")),
+            nullable=False,
+        ),
+        Column("uid", String(500), nullable=False),
+        Column("entity_kind", String(32), nullable=False),
+        Column("entity_id", Uuid, nullable=False),
+        Column("href", String(1000), nullable=False),
+        Column("etag", String(500)),
+        Column("fingerprint", String(64), nullable=False),
+        *_stamps(),
+        UniqueConstraint("subscription_id", "uid"),
+    )
     return Tables(
         metadata=metadata,
         clients=clients,
@@ -454,4 +588,11 @@ def build_tables(prefix: str = "crm_", schema: str | None = None) -> Tables:
         attachments=attachments,
         field_definitions=field_definitions,
         field_values=field_values,
+        reminders=reminders,
+        series=series,
+        messages=messages,
+        inbox=inbox,
+        preferences=preferences,
+        subscriptions=subscriptions,
+        synced_items=synced_items,
     )

@@ -106,11 +106,37 @@ class Tasks(RecordRepository[Task]):
     kind = "task"
     table_name = "tasks"
     entity_type = Task
+    unique = (("series_id", "occurrence"), ("external_ref",))
     derived: ClassVar[Mapping[str, Callable[[Any], Any]]] = {
         "name_sort": lambda task: task.name_sort,
         "search_text": lambda task: task.search_text,
         "priority_order": lambda task: task.priority.order,
     }
+
+    def ending_between(self, since: datetime, until: datetime) -> list[Task]:
+        """Open tasks not archived whose planned end is in ``[since, until)``."""
+        c = self.table.c
+
+        def build() -> Any:
+            return (
+                select(*self.mapper.columns)
+                .where(
+                    c.planned_end >= bindparam("since"),
+                    c.planned_end < bindparam("until"),
+                    c.status.not_in([bindparam(f"s{i}") for i in range(len(_CLOSED))]),
+                    c.archived.is_(False),
+                )
+                .order_by(c.planned_end, c.id)
+            )
+
+        rows = self._rows(
+            ("tasks", "ending between"),
+            build,
+            since=self.codec.moment_in(since),
+            until=self.codec.moment_in(until),
+            **in_params("s", _CLOSED),
+        )
+        return [self.mapper.decode(row) for row in rows]
 
     def _filter(
         self, query: TaskSearch, *, statuses: bool
