@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Iterable, Mapping
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
@@ -142,6 +142,10 @@ class SeriesService(Service):
             if name not in _RULE_OPTIONS:
                 allowed = ", ".join(sorted(_RULE_OPTIONS))
                 raise ValidationError(name, f"is not a part of a rule ({allowed})")
+        until = given.get("until")
+        if isinstance(until, date) and not isinstance(until, datetime):
+            # A date ends the series with that day, in the task's zone, as task dates do.
+            given["until"] = datetime.combine(until, time(23, 59, 59), ZoneInfo(task.time_zone))
         if "weekdays" in given:
             weekdays = given["weekdays"]
             given["weekdays"] = _weekdays([weekdays] if isinstance(weekdays, str) else weekdays)

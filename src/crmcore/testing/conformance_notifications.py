@@ -734,6 +734,10 @@ class NotificationConformance:
         assert [_local(t.planned_start) for t in made] == ["11.11 09:00", "12.11 09:00"]
         assert _occurrence_days(team, task, 30) == ["10.11", "11.11", "12.11"]
 
+    def test_notifications_until_given_as_a_date_ends_with_that_day(self, team: Team) -> None:
+        task = _repeating(team, "daily", until=(MONDAY + 2 * DAY).astimezone(KYIV).date())
+        assert _occurrence_days(team, task, 30) == ["10.11", "11.11", "12.11"]
+
     def test_notifications_materialise_follows_the_lead_time(self, team: Team) -> None:
         crm = team.crm
         task = _repeating(team, "weekly", lead=2 * HOUR)
