@@ -13,6 +13,8 @@ import signal
 import subprocess
 import sys
 import textwrap
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -265,3 +267,33 @@ def test_the_worker_needs_a_database(tmp_path: Path) -> None:
     )
     assert done.returncode == 2
     assert "give a database URL" in done.stderr
+
+
+# --- two dispatchers ----------------------------------------------------------------
+
+
+def test_two_dispatchers_on_one_database_deliver_each_message_once(
+    crm_factory: Callable[..., crmcore.CRM],
+) -> None:
+    clock = Clock(NOW)
+    crm = crm_factory(clock=clock)
+    boss, ivan = _people(crm)
+    start = NOW + timedelta(hours=3)
+    for number in range(15):
+        task = crm.acting_as(boss).tasks.create(
+            f"Задача {number}", start=start, end=start + timedelta(hours=1), executors=[ivan]
+        )
+        crm.reminders.add(task, "2 hours")
+    channel = Recording()
+    workers = [crm_factory(clock=clock, channels=[channel]) for _ in range(2)]
+    clock.now = NOW + timedelta(hours=1, minutes=30)
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        for _ in range(20):
+            passes = list(pool.map(lambda worker: worker.notifications.dispatch(limit=7), workers))
+            if all(report.delivered_nothing for report in passes):
+                break
+    keys = [delivery.key for delivery in channel.deliveries]
+    # 15 assignments to Іван, and 15 reminders each to him and to the controller.
+    assert len(keys) == len(set(keys)) == 45
+    assert workers[0].notifications.unread(ivan) == 30
+    assert workers[1].notifications.outbox(status="pending") == []
