@@ -109,7 +109,7 @@ class TelephonyService(Service):
             >>> _ = crm.clients.create(code="1", name="ПДВ", phones=["0442067222"])
             >>> call = crm.telephony.missed_call("0442067222", employee=olena, call_id="pbx-1")
             >>> call.outcome, sorted(m.channel for m in crm.notifications.outbox(recipient=olena))
-            ('пропущен', ['in_app', 'email'])
+            ('пропущен', ['email', 'in_app'])
         """
         phone = Phone.parse(number, region=self._context.runtime.phone_region, field="number")
         with self._unit_of_work() as uow:
