@@ -78,6 +78,9 @@ class CalendarTask:
         percent: the row's percent done.
         planned_hours: the part of the row's planned hours that falls in this cell.
         spent_hours: the hours logged on this row on the cell's days.
+        unmade: an occurrence of a repeating task whose task is not made yet
+            (the task is not stored, ``version`` 0): ``task_id`` and
+            ``executor_id`` name nothing stored until it is made.
     """
 
     task_id: UUID
@@ -89,6 +92,7 @@ class CalendarTask:
     percent: int
     planned_hours: Decimal
     spent_hours: Decimal
+    unmade: bool = False
 
 
 @attrs.frozen(kw_only=True)
@@ -390,6 +394,7 @@ def _employee_calendar(
                         percent=row.percent_done,
                         planned_hours=_hours(_planned_share(planned.get(row.id, 0), row, span)),
                         spent_hours=spent.get(at, _ZERO),
+                        unmade=task.version == 0,
                     ),
                 )
             )

@@ -14,8 +14,9 @@ import enum
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
+from functools import partial
 from typing import TYPE_CHECKING, Any
-from uuid import UUID
+from uuid import UUID, uuid5
 from zoneinfo import ZoneInfo
 
 import attrs
@@ -24,7 +25,7 @@ from crmcore.domain.history import ChangeAction
 from crmcore.domain.ids import new_id
 from crmcore.domain.recurrence import Frequency, Recurrence
 from crmcore.domain.series import DEFAULT_LEAD, Series
-from crmcore.domain.tasks import Executor, Task, TaskStatus
+from crmcore.domain.tasks import Executor, ExecutorStatus, Task, TaskStatus
 from crmcore.errors import Conflict, ValidationError
 from crmcore.ports import UnitOfWork
 from crmcore.services.base import Service
@@ -107,6 +108,78 @@ def _wall_shift(moment: datetime, source: datetime, target: datetime, zone: Zone
     local_target = target.astimezone(zone).replace(tzinfo=None)
     shifted = local_target + (local_moment - local_source)
     return shifted.replace(tzinfo=zone).astimezone(moment.tzinfo)
+
+
+#: Names the unstored tasks of occurrences in views (uuid5 of series and occurrence).
+_OCCURRENCE_NAMESPACE = UUID("6f1c9a52-3b1e-5c47-9a0e-2d4f8b7c1e90")
+
+
+def unmade_occurrences(
+    uow: UnitOfWork, employee_ids: Iterable[UUID], since: datetime, until: datetime
+) -> tuple[dict[UUID, Task], list[Executor]]:
+    """The occurrences no task was made for yet, of the series whose template has
+    an executor row of one of ``employee_ids``, planned to overlap ``[since, until)``.
+
+    They are tasks and rows as they will be made (copied from the template and
+    moved, wall-clock times kept), but never stored: ``version`` 0, and an id
+    derived from the series and the occurrence, so one occurrence has the
+    same id in every view until its task is made.
+    """
+    wanted = set(employee_ids)
+    series = [
+        s for s in uow.series.find(archived=False) if s.next_at is not None and s.next_at < until
+    ]
+    if not series:
+        return {}, []
+    templates = uow.tasks.get_many({s.template_id for s in series})
+    template_rows: dict[UUID, list[Executor]] = {}
+    for row in uow.executors.for_tasks(templates):
+        template_rows.setdefault(row.task_id, []).append(row)
+    tasks: dict[UUID, Task] = {}
+    rows: list[Executor] = []
+    for one in series:
+        template = templates.get(one.template_id)
+        own = template_rows.get(one.template_id, [])
+        if template is None or not any(row.employee_id in wanted for row in own):
+            continue
+        assert one.next_at is not None
+        zone = ZoneInfo(template.time_zone)
+        length = template.planned_end - template.planned_start
+        for occurrence in one.recurrence.occurrences(max(one.next_at, since - length), until):
+            shift = partial(
+                _wall_shift, source=template.planned_start, target=occurrence, zone=zone
+            )
+            task_id = uuid5(_OCCURRENCE_NAMESPACE, f"{one.id}:{occurrence.isoformat()}")
+            tasks[task_id] = attrs.evolve(
+                template,
+                id=task_id,
+                version=0,
+                planned_start=occurrence,
+                planned_end=shift(template.planned_end),
+                percent_done=0,
+                hours_spent=Decimal(0),
+                status=TaskStatus.ASSIGNED,
+                resume_status=None,
+                external_ref=None,
+                series_id=one.id,
+                occurrence=occurrence,
+                archived=False,
+            )
+            rows += [
+                attrs.evolve(
+                    row,
+                    id=uuid5(task_id, str(row.id)),
+                    version=0,
+                    task_id=task_id,
+                    planned_start=shift(row.planned_start),
+                    planned_end=shift(row.planned_end),
+                    status=ExecutorStatus.ASSIGNED,
+                    percent_done=0,
+                    hours_spent=Decimal(0),
+                )
+                for row in own
+            ]
+    return tasks, rows
 
 
 class SeriesService(Service):

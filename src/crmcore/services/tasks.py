@@ -85,7 +85,7 @@ from crmcore.services.refs import (
     find_usable_event_type,
 )
 from crmcore.services.reminders import refresh_reminders
-from crmcore.services.series import EditScope, Occurrence, SeriesService
+from crmcore.services.series import EditScope, Occurrence, SeriesService, unmade_occurrences
 
 __all__ = ["ScheduleConflict", "TaskCard", "TaskService"]
 
@@ -1441,6 +1441,9 @@ class TaskService(Service):
         each in the employee's own time zone, with planned and spent hours.
 
         ``start`` and ``end`` (inclusive, default ``start``) are local dates.
+        Occurrences of repeating tasks whose task is not made yet are shown as
+        they will be made: tasks never stored (``version`` 0; see
+        :func:`crmcore.services.series.unmade_occurrences`).
         """
         people = [employees] if isinstance(employees, (Employee, UUID, str)) else list(employees)
         if not people:
@@ -1459,6 +1462,9 @@ class TaskService(Service):
             tasks = uow.tasks.get_many(task_ids)
             every_row = uow.executors.for_tasks(task_ids)
             events = uow.events.for_employees(ids, since, until)
+            coming, coming_rows = unmade_occurrences(uow, ids, since, until)
+        tasks.update(coming)
+        every_row += coming_rows
         return build_calendar(
             bucket=bucket,
             start=start,

@@ -23,6 +23,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
 from typing import Any
 from uuid import UUID, uuid4
 from zoneinfo import ZoneInfo
@@ -737,6 +738,30 @@ class NotificationConformance:
     def test_notifications_until_given_as_a_date_ends_with_that_day(self, team: Team) -> None:
         task = _repeating(team, "daily", until=(MONDAY + 2 * DAY).astimezone(KYIV).date())
         assert _occurrence_days(team, task, 30) == ["10.11", "11.11", "12.11"]
+
+    def test_notifications_calendar_shows_occurrences_not_made_yet_once(self, team: Team) -> None:
+        crm = team.crm
+        task = _repeating(team, "daily", count=4)
+        crm.tasks.update(task, planned_hours="2")
+
+        def week() -> list[tuple[str, bool]]:
+            calendar = crm.tasks.calendar(
+                team.ivanov, start=date(2014, 11, 10), end=date(2014, 11, 16), bucket="day"
+            )
+            return [
+                (_local(item.start), item.unmade)
+                for cell in calendar.employees[0].cells
+                for item in cell.tasks
+            ]
+
+        planned = [(f"{day}.11 09:00", day > 10) for day in (10, 11, 12, 13)]
+        assert week() == planned
+        hours = crm.tasks.calendar(team.ivanov, start=date(2014, 11, 12), bucket="day")
+        assert hours.employees[0].planned_hours == Decimal("2.00")
+        crm.tasks.materialise(MONDAY + DAY)  # a day's lead: the 11th's and the 12th's
+        assert week() == [(f"{day}.11 09:00", day > 12) for day in (10, 11, 12, 13)]
+        crm.tasks.skip_occurrence(task, MONDAY + 3 * DAY)
+        assert week() == [(f"{day}.11 09:00", False) for day in (10, 11, 12)]
 
     def test_notifications_materialise_follows_the_lead_time(self, team: Team) -> None:
         crm = team.crm
