@@ -730,12 +730,7 @@ def _window(
 
 
 def _employees(uow: UnitOfWork, ids: Iterable[UUID | None]) -> dict[UUID, Employee]:
-    found = {}
-    for employee_id in {i for i in ids if i is not None}:
-        employee = uow.employees.get(employee_id)
-        if employee is not None:
-            found[employee_id] = employee
-    return found
+    return uow.employees.get_many(i for i in ids if i is not None)
 
 
 @attrs.frozen(kw_only=True)

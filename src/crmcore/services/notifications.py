@@ -113,7 +113,7 @@ def queue(
     wanted = [notice for notice in notices if notice.recipient_id != skip]
     if not wanted:
         return []
-    people = _employees(uow, {n.recipient_id for n in wanted})
+    people = uow.employees.get_many({n.recipient_id for n in wanted})
     chosen: dict[tuple[UUID, str], tuple[str, ...]] = {
         (p.employee_id, str(p.kind)): p.channels for p in uow.preferences.for_employees(people)
     }
@@ -152,15 +152,6 @@ def queue(
     if fresh:
         uow.messages.add_many(fresh)
     return fresh
-
-
-def _employees(uow: UnitOfWork, ids: set[UUID]) -> dict[UUID, Employee]:
-    found: dict[UUID, Employee] = {}
-    for employee_id in ids:
-        employee = uow.employees.get(employee_id)
-        if employee is not None:
-            found[employee_id] = employee
-    return found
 
 
 def _one_line(text: str) -> str:
@@ -423,7 +414,7 @@ class NotificationService(Service):
                 if reviewer is not None:
                     who.add(reviewer)
                 concerned[task.id] = who
-            people = _employees(uow, set().union(*concerned.values()))
+            people = uow.employees.get_many(set().union(*concerned.values()))
             notices = []
             for task in tasks:
                 for employee_id in concerned[task.id]:

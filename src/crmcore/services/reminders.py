@@ -239,14 +239,12 @@ class ReminderService(Service):
         moment = self._now_or(now)
         with self._unit_of_work() as uow:
             due = self._due(uow, moment, _FIRE_BATCH)
-            people: dict[UUID, Employee | None] = {}
+            people = uow.employees.get_many({p for item in due for p in item.recipients})
             notices = []
             for item in due:
                 reminder, task = item.reminder, item.task
                 for employee_id in item.recipients:
-                    if employee_id not in people:
-                        people[employee_id] = uow.employees.get(employee_id)
-                    employee = people[employee_id]
+                    employee = people.get(employee_id)
                     if employee is None:
                         continue
                     notices.append(

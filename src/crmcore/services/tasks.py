@@ -399,17 +399,16 @@ class TaskService(Service):
     def _announce_assigned(self, uow: UnitOfWork, task: Task, rows: Sequence[Executor]) -> None:
         """Tell each employee given an executor row of ``task`` that it is theirs."""
         notices = []
+        people = uow.employees.get_many(row.employee_id for row in rows if row.employee_id)
         for row in rows:
-            if row.employee_id is None:
-                continue
-            employee = uow.employees.get(row.employee_id)
+            employee = None if row.employee_id is None else people.get(row.employee_id)
             if employee is None:
                 continue
             notices.append(
                 Notice(
                     kind=NotificationKind.TASK_ASSIGNED,
                     key=f"task_assigned:{row.id}",
-                    recipient_id=row.employee_id,
+                    recipient_id=employee.id,
                     subject=f"{NotificationKind.TASK_ASSIGNED.label}: {task.name}",
                     body=(
                         f"{task.name}\n"
@@ -693,8 +692,7 @@ class TaskService(Service):
             people = {found.author_id, found.controller_id}
             people |= {row.employee_id for row in rows} | {c.author_id for c in comments}
             people |= {entry.employee_id for entry in log}
-            employees = {id: uow.employees.get(id) for id in people if id is not None}
-            known = {id: e for id, e in employees.items() if e is not None}
+            known = uow.employees.get_many(id for id in people if id is not None)
             return TaskCard(
                 task=found,
                 executors=tuple(rows),
@@ -1489,7 +1487,7 @@ class TaskService(Service):
             rows = uow.executors.for_tasks(ids)
             links = _dependencies_into(uow, {t.id: t for t in chosen})
             people = {row.employee_id for row in rows if row.employee_id is not None}
-            names = {id: e.name for id in people if (e := uow.employees.get(id)) is not None}
+            names = {id: e.name for id, e in uow.employees.get_many(people).items()}
         return build_gantt(chosen, rows, links, names)
 
     # --- repeating tasks -----------------------------------------------------------

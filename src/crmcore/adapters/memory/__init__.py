@@ -329,6 +329,10 @@ class _Employees(_Repository):
             raise DuplicateError("code", employee.code)
         self._replace(employee.id, employee, expected_version)
 
+    def get_many(self, ids: Iterable[UUID]) -> dict[UUID, Employee]:
+        rows = self._rows()
+        return {id: _out(rows[id]) for id in set(ids) if id in rows}
+
     def list(self, *, include_archived: bool) -> list[Employee]:
         found = [e for e in self._rows().values() if include_archived or not e.archived]
         found.sort(key=lambda e: (e.code, e.id))

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Iterable, Sequence
 from datetime import datetime, timedelta
+from functools import partial
 from importlib import resources
 from types import TracebackType
 from typing import Any
@@ -780,6 +781,18 @@ class _Employees(_Repository):
         e = self.t.employees.c
         found = self._select("id", lambda: e.id == bindparam("id"), id=self.codec.uuid_in(id))
         return found[0] if found else None
+
+    def get_many(self, ids: Iterable[UUID]) -> dict[UUID, Employee]:
+        e = self.t.employees.c
+        found: dict[UUID, Employee] = {}
+        for chunk in _chunks({self.codec.uuid_in(i) for i in ids}):
+            wanted = padded(chunk)
+            size = len(wanted)
+            for employee in self._select(
+                f"ids {size}", partial(_in_list, e.id, "v", size), **_in_params("v", wanted)
+            ):
+                found[employee.id] = employee
+        return found
 
     def get_by_code(self, code: str) -> Employee | None:
         e = self.t.employees.c
