@@ -284,6 +284,11 @@ class SeriesRepository(RecordRepository[Series], Protocol):
         """Unarchived series with ``materialise_at <= now``, by ``materialise_at``."""
         ...
 
+    def for_employees(self, employee_ids: Sequence[UUID], until: datetime) -> list[Series]:
+        """Unarchived series with ``next_at < until`` whose template task has an
+        executor row of one of ``employee_ids``, by id."""
+        ...
+
 
 class MessageRepository(RecordRepository[Message], Protocol):
     """The outbox.  ``key`` is unique: adding a taken key raises DuplicateError."""

@@ -126,9 +126,7 @@ def unmade_occurrences(
     same id in every view until its task is made.
     """
     wanted = set(employee_ids)
-    series = [
-        s for s in uow.series.find(archived=False) if s.next_at is not None and s.next_at < until
-    ]
+    series = uow.series.for_employees(sorted(wanted), until)
     if not series:
         return {}, []
     templates = uow.tasks.get_many({s.template_id for s in series})

@@ -743,6 +743,24 @@ class _Series(_Records):
         found.sort(key=lambda s: (s.materialise_at, s.id))
         return [_out(s) for s in found[:limit]]
 
+    def for_employees(self, employee_ids: Sequence[UUID], until: datetime) -> list[Series]:
+        wanted = set(employee_ids)
+        templates = {
+            row.task_id
+            for row in self._uow.table("executors").values()
+            if row.employee_id in wanted
+        }
+        found = [
+            s
+            for s in self._rows().values()
+            if not s.archived
+            and s.next_at is not None
+            and s.next_at < until
+            and s.template_id in templates
+        ]
+        found.sort(key=lambda s: s.id)
+        return [_out(s) for s in found]
+
 
 class _Messages(_Records):
     name = "messages"

@@ -96,6 +96,33 @@ class SeriesRecords(RecordRepository[Series]):
         rows = self._rows(("series", "due"), build, now=self.codec.moment_in(now), limit=limit)
         return [self.mapper.decode(row) for row in rows]
 
+    def for_employees(self, employee_ids: Sequence[UUID], until: datetime) -> list[Series]:
+        """Unarchived series with an occurrence to come before ``until`` whose
+        template has an executor row of one of ``employee_ids``."""
+        c = self.table.c
+        x = self.t.executors.c
+        wanted = padded(sorted({self.codec.uuid_in(i) for i in employee_ids}))
+
+        def build() -> object:
+            rows_of_staff = select(x.task_id).where(in_list(x.employee_id, "e", len(wanted)))
+            return (
+                select(*self.mapper.columns)
+                .where(
+                    c.archived.is_(False),
+                    c.next_at < bindparam("until"),
+                    c.template_id.in_(rows_of_staff),
+                )
+                .order_by(c.id)
+            )
+
+        rows = self._rows(
+            ("series", "for employees", len(wanted)),
+            build,
+            until=self.codec.moment_in(until),
+            **in_params("e", wanted),
+        )
+        return [self.mapper.decode(row) for row in rows]
+
 
 class Messages(RecordRepository[Message]):
     kind = "message"
