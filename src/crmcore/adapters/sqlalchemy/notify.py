@@ -104,14 +104,16 @@ class SeriesRecords(RecordRepository[Series]):
         wanted = padded(sorted({self.codec.uuid_in(i) for i in employee_ids}))
 
         def build() -> object:
-            rows_of_staff = select(x.task_id).where(in_list(x.employee_id, "e", len(wanted)))
+            # EXISTS, probed per series through the executors' task index:
+            # there are few series, and often none, but many executor rows.
+            staffed = (
+                select(x.id)
+                .where(x.task_id == c.template_id, in_list(x.employee_id, "e", len(wanted)))
+                .exists()
+            )
             return (
                 select(*self.mapper.columns)
-                .where(
-                    c.archived.is_(False),
-                    c.next_at < bindparam("until"),
-                    c.template_id.in_(rows_of_staff),
-                )
+                .where(c.archived.is_(False), c.next_at < bindparam("until"), staffed)
                 .order_by(c.id)
             )
 
