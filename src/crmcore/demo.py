@@ -272,8 +272,8 @@ def run(url: str, out: Callable[[str], None] = print) -> None:
         iryna.reminders.add(task, "1 day", anchor="end")
         sent = crm.notifications.dispatch()
         out(
-            f"   Повідомлень виконавцям надіслано: {sent.sent} (у застосунку); "
-            "нагадування за день до терміну чекає свого часу"
+            f"   Нагадування за день до терміну. Доставлено у застосунку повідомлень: "
+            f"{sent.sent}; листи чекають на поштовий канал (crmcore worker --smtp)"
         )
         out("")
         print_card(crm, crm.card(match.client, timeline_limit=10), out)
