@@ -184,6 +184,12 @@ class Reminder(Record):
         anchor = planned_start if self.anchor is Anchor.START else planned_end
         return anchor - self.before
 
+    def due_anew(self, planned_start: datetime, planned_end: datetime) -> Reminder:
+        """This rule as if never fired, due at its :meth:`moment` for these planned times."""
+        return attrs.evolve(
+            self, next_at=self.moment(planned_start, planned_end), fired=0, acknowledged_by=()
+        )
+
     def after_firing(self, now: datetime, everyone_acknowledged: bool) -> datetime | None:
         """When it fires next once it has fired at ``now``: None when it is done.
 

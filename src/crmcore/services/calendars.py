@@ -510,11 +510,9 @@ class CalendarService(Service):
         reminders: dict[UUID, list[Reminder]] = {}
         for reminder in uow.reminders.for_tasks(ids):
             reminders.setdefault(reminder.task_id, []).append(reminder)
-        people = _employees(
-            uow,
-            [row.employee_id for found in rows.values() for row in found]
-            + [task.reviewer_id for task in chosen.values()],
-        )
+        named = [row.employee_id for found in rows.values() for row in found]
+        named += [task.reviewer_id for task in chosen.values()]
+        people = uow.employees.get_many(who for who in named if who is not None)
         writer = _TaskWriter(rows=rows, reminders=reminders, people=people, viewer=viewer)
         members: dict[UUID, list[Task]] = {}
         groups: list[_Group] = []
@@ -530,7 +528,9 @@ class CalendarService(Service):
         return groups
 
     def _event_groups(self, uow: UnitOfWork, events: Sequence[Event]) -> list[_Group]:
-        people = _employees(uow, [event.employee_id for event in events])
+        people = uow.employees.get_many(
+            event.employee_id for event in events if event.employee_id is not None
+        )
         groups = []
         for event in events:
             employee = people.get(event.employee_id) if event.employee_id else None
@@ -727,10 +727,6 @@ def _window(
     if until <= since:
         raise ValidationError("end", "must be after start")
     return since, until
-
-
-def _employees(uow: UnitOfWork, ids: Iterable[UUID | None]) -> dict[UUID, Employee]:
-    return uow.employees.get_many(i for i in ids if i is not None)
 
 
 @attrs.frozen(kw_only=True)

@@ -59,19 +59,11 @@ def recipients_of(reminder: Reminder, task: Task, rows: Sequence[Executor]) -> t
 def refresh_reminders(uow: UnitOfWork, task: Task, now: datetime) -> None:
     """Point a task's reminders at its (new) planned times, as if never fired."""
     for reminder in uow.reminders.find(task_id=task.id):
-        moment = reminder.moment(task.planned_start, task.planned_end)
-        if moment == reminder.next_at and reminder.fired == 0:
+        anew = reminder.due_anew(task.planned_start, task.planned_end)
+        if anew == reminder:
             continue
         uow.reminders.update(
-            attrs.evolve(
-                reminder,
-                next_at=moment,
-                fired=0,
-                acknowledged_by=(),
-                version=reminder.version + 1,
-                updated_at=now,
-            ),
-            reminder.version,
+            attrs.evolve(anew, version=reminder.version + 1, updated_at=now), reminder.version
         )
 
 
@@ -136,10 +128,8 @@ class ReminderService(Service):
                 if repeat_every is None
                 else parse_duration(repeat_every, "repeat_every"),
             )
-            reminder = attrs.evolve(
-                reminder, next_at=reminder.moment(found.planned_start, found.planned_end)
-            )
-            return self._add(uow, uow.reminders, reminder)
+            due = reminder.due_anew(found.planned_start, found.planned_end)
+            return self._add(uow, uow.reminders, due)
 
     def of(self, task: TaskRef) -> list[Reminder]:
         """The reminders of a task, soonest rule first (by ``before``)."""
@@ -168,9 +158,8 @@ class ReminderService(Service):
             stored = find_by_id(uow.reminders, reminder, "reminder", Reminder)
             task = find_task(uow, stored.task_id)
             candidate = build(Reminder, **{**attrs.asdict(stored, recurse=False), **changes})
-            changes["next_at"] = candidate.moment(task.planned_start, task.planned_end)
-            changes["fired"] = 0
-            changes["acknowledged_by"] = ()
+            due = candidate.due_anew(task.planned_start, task.planned_end)
+            changes.update(next_at=due.next_at, fired=0, acknowledged_by=())
             return self._update(uow, uow.reminders, stored, reminder, changes)
 
     def remove(self, reminder: ReminderRef) -> None:

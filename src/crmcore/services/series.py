@@ -448,12 +448,9 @@ class SeriesService(Service):
             )
         for reminder in uow.reminders.find(task_id=template.id):
             copied = attrs.evolve(
-                reminder,
+                reminder.due_anew(stored.planned_start, stored.planned_end),
                 id=new_id(),
                 task_id=stored.id,
-                next_at=reminder.moment(stored.planned_start, stored.planned_end),
-                fired=0,
-                acknowledged_by=(),
             )
             self._add(uow, uow.reminders, copied, kind="reminder")
         values = uow.field_values.for_entities("task", [template.id]).get(template.id, {})
