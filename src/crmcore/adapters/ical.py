@@ -59,7 +59,7 @@ import attrs
 import icalendar
 from dateutil import tz as dateutil_tz
 
-from crmcore.domain import _checks as check
+from crmcore.domain import checks as check
 from crmcore.errors import InvalidCalendar, ValidationError
 
 __all__ = [

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import attrs
 
-from crmcore.domain import _checks as check
+from crmcore.domain import checks as check
 from crmcore.domain.phones import Phone
 from crmcore.domain.records import Record
 from crmcore.errors import ValidationError

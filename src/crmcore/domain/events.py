@@ -8,7 +8,7 @@ from uuid import UUID
 
 import attrs
 
-from crmcore.domain import _checks as check
+from crmcore.domain import checks as check
 from crmcore.domain.records import Record
 
 __all__ = ["SYSTEM_EVENT_TYPES", "Direction", "Event", "EventCategory", "EventType"]

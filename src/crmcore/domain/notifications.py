@@ -17,7 +17,7 @@ from uuid import UUID
 
 import attrs
 
-from crmcore.domain import _checks as check
+from crmcore.domain import checks as check
 from crmcore.domain.records import Record
 from crmcore.errors import ValidationError
 

@@ -7,7 +7,7 @@ from uuid import UUID
 
 import attrs
 
-from crmcore.domain import _checks as check
+from crmcore.domain import checks as check
 from crmcore.domain.ids import new_id
 
 __all__ = ["Record"]

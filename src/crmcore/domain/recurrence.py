@@ -45,7 +45,7 @@ from zoneinfo import ZoneInfo
 
 import attrs
 
-from crmcore.domain import _checks as check
+from crmcore.domain import checks as check
 from crmcore.errors import ValidationError
 
 __all__ = ["Frequency", "Recurrence"]

@@ -16,7 +16,7 @@ from uuid import UUID
 
 import attrs
 
-from crmcore.domain import _checks as check
+from crmcore.domain import checks as check
 from crmcore.domain.records import Record
 from crmcore.domain.recurrence import Frequency, Recurrence
 from crmcore.errors import ValidationError

@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 
 import attrs
 
-from crmcore.domain import _checks as check
+from crmcore.domain import checks as check
 from crmcore.domain.clients import search_key, sort_key
 from crmcore.domain.records import Record
 from crmcore.errors import ValidationError
