@@ -33,7 +33,6 @@ from crmcore.domain import (
 from crmcore.domain.calendar import Bucket, Calendar
 from crmcore.domain.collaboration import Attachment, Comment, Link
 from crmcore.domain.fields import FieldDefinition, FieldType
-from crmcore.domain.gantt import Gantt
 from crmcore.domain.projects import Project
 from crmcore.domain.tasks import (
     Dependency,
@@ -49,6 +48,7 @@ from crmcore.domain.tasks import (
     WorkLogEntry,
 )
 from crmcore.hookspecs import hookimpl
+from crmcore.plotting import Gantt
 from crmcore.services.cards import ClientCard
 from crmcore.services.clients import MergeResult
 from crmcore.services.events import ImportReport

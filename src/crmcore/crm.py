@@ -19,11 +19,12 @@ from crmcore.domain.notifications import IN_APP
 from crmcore.errors import PluginError, StorageError, ValidationError
 from crmcore.plugins import plugin_manager
 from crmcore.ports import Channel, Storage, StorageOptions, UnitOfWork
-from crmcore.services.base import Context, Runtime, unit_of_work
+from crmcore.services import wiring
 from crmcore.services.calendars import CalendarService
 from crmcore.services.cards import CardService
 from crmcore.services.clients import ClientService, ContactService
 from crmcore.services.collaboration import AttachmentService, DiscussionService, LinkService
+from crmcore.services.context import Context, Runtime, unit_of_work
 from crmcore.services.employees import EmployeeService
 from crmcore.services.event_types import EventTypeService
 from crmcore.services.events import EventService
@@ -225,6 +226,8 @@ def open(
         phone_region=phone_region,
         blobs=blobs,
         channels=_channels(manager, channels),
+        subscribers=wiring.SUBSCRIBERS,
+        jobs=wiring.JOBS,
     )
     crm = CRM(runtime)
     registered: list[EventType] = []

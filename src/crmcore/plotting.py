@@ -1,4 +1,11 @@
-"""Charts drawn with matplotlib, for the ``crmcore[plot]`` extra.
+"""The plan-schedule chart (:class:`Gantt`) and its drawing with matplotlib.
+
+:func:`build_gantt` turns tasks, their executor rows and the dependencies
+between them into a :class:`Gantt`: plain, immutable data a host can lay out
+in its own UI (the rules are :func:`crmcore.domain.gantt.plan_rows`), or draw
+through :meth:`Gantt.plot`, :meth:`Gantt.to_svg`, :meth:`Gantt.to_png` and
+:meth:`Gantt.save`, which need the ``crmcore[plot]`` extra; building the data
+does not.
 
 matplotlib is imported only when a chart is drawn, so crmcore imports and
 runs without it; a call that needs it and cannot find it raises
@@ -11,20 +18,23 @@ from __future__ import annotations
 
 import io
 import os
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
+from uuid import UUID
 
-from crmcore.domain.tasks import DependencyKind
+import attrs
+
+from crmcore.domain.gantt import GanttLink, GanttRow, plan_rows
+from crmcore.domain.tasks import Dependency, DependencyKind, Executor, Task
 from crmcore.errors import PluginError, ValidationError
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
-    from crmcore.domain.gantt import Gantt
-
-__all__ = ["ImageFormat", "gantt_image", "render_gantt", "save_gantt"]
+__all__ = ["Gantt", "ImageFormat", "build_gantt", "gantt_image", "render_gantt", "save_gantt"]
 
 #: The file formats :func:`gantt_image` and :func:`save_gantt` write.
 ImageFormat = Literal["png", "svg", "pdf"]
@@ -42,6 +52,106 @@ _LANE_HEIGHT = 0.28
 _ROW_GAP = 0.55
 
 
+@attrs.frozen(kw_only=True)
+class Gantt:
+    """A plan schedule: the rows to draw, the links between them and the critical path.
+
+    The data needs nothing beyond crmcore; the drawing methods need matplotlib
+    (``pip install 'crmcore[plot]'``) and raise
+    :class:`~crmcore.errors.PluginError` without it.  In Jupyter a ``Gantt``
+    shows itself as a chart.
+
+    Attributes:
+        rows: one per task, by planned start, then name, then id.
+        links: the dependencies whose both tasks are in ``rows``.
+        critical_path: the critical tasks' ids, by earliest start.
+    """
+
+    rows: tuple[GanttRow, ...]
+    links: tuple[GanttLink, ...]
+    critical_path: tuple[UUID, ...]
+
+    def plot(self, ax: Axes | None = None) -> Axes:
+        """Draw the chart onto ``ax``, or onto a new figure when it is ``None``.
+
+        No GUI backend is needed: a new figure is a bare
+        :class:`matplotlib.figure.Figure`, not one made through pyplot.
+
+        Returns:
+            The axes drawn on; ``ax.figure`` is the figure to show or save.
+        """
+        return render_gantt(self, ax)
+
+    def to_svg(self) -> str:
+        """The chart as an SVG document."""
+        return gantt_image(self, "svg").decode("utf-8")
+
+    def to_png(self, dpi: int = 100) -> bytes:
+        """The chart as a PNG image at ``dpi`` dots per inch."""
+        return gantt_image(self, "png", dpi=dpi)
+
+    def save(self, path: str | os.PathLike[str]) -> None:
+        """Write the chart to ``path``, in the format its suffix names (png, svg or pdf).
+
+        Raises:
+            ValidationError: (field ``path``) for any other suffix; nothing is written.
+        """
+        save_gantt(self, path)
+
+    def _repr_svg_(self) -> str:
+        return self.to_svg()
+
+
+def build_gantt(
+    tasks: Iterable[Task],
+    executors: Iterable[Executor],
+    dependencies: Iterable[Dependency],
+    names: Mapping[UUID, str],
+) -> Gantt:
+    """The plan schedule of ``tasks``: rows, executor lanes, links and critical path.
+
+    Executor rows and dependencies may cover more than ``tasks``: those that
+    belong to other tasks are left out, so a host can pass everything it
+    loaded for a project and a filtered list of tasks.
+
+    Args:
+        tasks: the tasks to chart.
+        executors: executor rows; each becomes a lane under its task.
+        dependencies: links between tasks; they also decide the critical path.
+        names: employee names by employee id, for the lane labels.  A lane
+            whose employee is not in it is labelled with its department or
+            group name, or ``"?"``.
+
+    Raises:
+        ValidationError: (field ``dependencies``) when the dependencies between
+            ``tasks`` form a cycle.
+
+    Example:
+        >>> from datetime import UTC, datetime
+        >>> from crmcore.domain.tasks import Dependency, Executor, Task
+        >>> from crmcore.domain.ids import new_id
+        >>> day = lambda d: datetime(2024, 3, d, tzinfo=UTC)
+        >>> design = Task(name="Design", planned_start=day(1), planned_end=day(4))
+        >>> build = Task(name="Build", planned_start=day(4), planned_end=day(9))
+        >>> docs = Task(name="Docs", planned_start=day(4), planned_end=day(6))
+        >>> anna = new_id()
+        >>> lane = Executor(
+        ...     task_id=build.id, employee_id=anna, planned_start=day(4), planned_end=day(9)
+        ... )
+        >>> links = [
+        ...     Dependency(predecessor_id=design.id, successor_id=build.id),
+        ...     Dependency(predecessor_id=design.id, successor_id=docs.id),
+        ... ]
+        >>> gantt = build_gantt([build, docs, design], [lane], links, {anna: "Anna"})
+        >>> [(row.name, row.critical) for row in gantt.rows]
+        [('Design', True), ('Build', True), ('Docs', False)]
+        >>> [bar.label for bar in gantt.rows[1].lanes]
+        ['Anna']
+    """
+    rows, links, critical = plan_rows(tasks, executors, dependencies, names)
+    return Gantt(rows=rows, links=links, critical_path=critical)
+
+
 def render_gantt(gantt: Gantt, ax: Axes | None = None) -> Axes:
     """Draw ``gantt`` as horizontal bars onto ``ax``, or onto a new figure.
 
@@ -53,7 +163,7 @@ def render_gantt(gantt: Gantt, ax: Axes | None = None) -> Axes:
     names down the y axis, executor labels smaller beside their lanes.
 
     Args:
-        gantt: the chart data, from :func:`crmcore.domain.gantt.build_gantt`.
+        gantt: the chart data, from :func:`build_gantt`.
         ax: the axes to draw on; ``None`` makes a new
             :class:`~matplotlib.figure.Figure` sized to the chart.
 

@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from crmcore.domain.gantt import Gantt, GanttBar, GanttLink, build_gantt, critical_path
+from crmcore.domain.gantt import GanttBar, GanttLink, critical_path
 from crmcore.domain.ids import new_id
 from crmcore.domain.tasks import (
     Dependency,
@@ -25,6 +25,7 @@ from crmcore.domain.tasks import (
     TaskStatus,
 )
 from crmcore.errors import PluginError, ValidationError
+from crmcore.plotting import Gantt, build_gantt
 
 T0 = datetime(2024, 3, 4, 9, 0, tzinfo=UTC)
 FS = DependencyKind.FINISH_TO_START

@@ -1,10 +1,9 @@
-"""Plan-schedule (Gantt) data for a set of tasks, and their critical path.
+"""Plan-schedule (Gantt) rules for a set of tasks: rows, lanes, links, the critical path.
 
-:func:`build_gantt` turns tasks, their executor rows and the dependencies
-between them into a :class:`Gantt`: plain, immutable data a host can lay out
-in its own UI, or draw with matplotlib through :meth:`Gantt.plot`,
-:meth:`Gantt.to_svg`, :meth:`Gantt.to_png` and :meth:`Gantt.save` (these
-need the ``crmcore[plot]`` extra; building the data does not).
+:func:`plan_rows` lays tasks, their executor rows and the dependencies
+between them out as plain, immutable rows and links; the chart a person
+sees, :class:`crmcore.plotting.Gantt`, is built from them outside the
+domain, which never draws or writes files.
 
 :func:`critical_path` finds the tasks that cannot slip without moving the end
 of the whole set, by the critical path method over the planned dates.
@@ -13,10 +12,8 @@ of the whole set, by the critical path method over the planned dates.
 from __future__ import annotations
 
 import heapq
-import os
 from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
 from uuid import UUID
 
 import attrs
@@ -24,10 +21,7 @@ import attrs
 from crmcore.domain.tasks import Dependency, DependencyKind, Executor, Task
 from crmcore.errors import ValidationError
 
-if TYPE_CHECKING:
-    from matplotlib.axes import Axes
-
-__all__ = ["Gantt", "GanttBar", "GanttLink", "GanttRow", "build_gantt", "critical_path"]
+__all__ = ["GanttBar", "GanttLink", "GanttRow", "critical_path", "plan_rows"]
 
 
 @attrs.frozen(kw_only=True)
@@ -91,109 +85,19 @@ class GanttLink:
     lag: timedelta
 
 
-@attrs.frozen(kw_only=True)
-class Gantt:
-    """A plan schedule: the rows to draw, the links between them and the critical path.
-
-    The data needs nothing beyond crmcore; the drawing methods need matplotlib
-    (``pip install 'crmcore[plot]'``) and raise
-    :class:`~crmcore.errors.PluginError` without it.  In Jupyter a ``Gantt``
-    shows itself as a chart.
-
-    Attributes:
-        rows: one per task, by planned start, then name, then id.
-        links: the dependencies whose both tasks are in ``rows``.
-        critical_path: the critical tasks' ids, by earliest start.
-    """
-
-    rows: tuple[GanttRow, ...]
-    links: tuple[GanttLink, ...]
-    critical_path: tuple[UUID, ...]
-
-    def plot(self, ax: Axes | None = None) -> Axes:
-        """Draw the chart onto ``ax``, or onto a new figure when it is ``None``.
-
-        No GUI backend is needed: a new figure is a bare
-        :class:`matplotlib.figure.Figure`, not one made through pyplot.
-
-        Returns:
-            The axes drawn on; ``ax.figure`` is the figure to show or save.
-        """
-        from crmcore.plotting import render_gantt
-
-        return render_gantt(self, ax)
-
-    def to_svg(self) -> str:
-        """The chart as an SVG document."""
-        from crmcore.plotting import gantt_image
-
-        return gantt_image(self, "svg").decode("utf-8")
-
-    def to_png(self, dpi: int = 100) -> bytes:
-        """The chart as a PNG image at ``dpi`` dots per inch."""
-        from crmcore.plotting import gantt_image
-
-        return gantt_image(self, "png", dpi=dpi)
-
-    def save(self, path: str | os.PathLike[str]) -> None:
-        """Write the chart to ``path``, in the format its suffix names (png, svg or pdf).
-
-        Raises:
-            ValidationError: (field ``path``) for any other suffix; nothing is written.
-        """
-        from crmcore.plotting import save_gantt
-
-        save_gantt(self, path)
-
-    def _repr_svg_(self) -> str:
-        return self.to_svg()
-
-
-def build_gantt(
+def plan_rows(
     tasks: Iterable[Task],
     executors: Iterable[Executor],
     dependencies: Iterable[Dependency],
     names: Mapping[UUID, str],
-) -> Gantt:
-    """The plan schedule of ``tasks``: rows, executor lanes, links and critical path.
+) -> tuple[tuple[GanttRow, ...], tuple[GanttLink, ...], tuple[UUID, ...]]:
+    """The rows, links and critical path of the plan schedule of ``tasks``.
 
-    Executor rows and dependencies may cover more than ``tasks``: those that
-    belong to other tasks are left out, so a host can pass everything it
-    loaded for a project and a filtered list of tasks.
-
-    Args:
-        tasks: the tasks to chart.
-        executors: executor rows; each becomes a lane under its task.
-        dependencies: links between tasks; they also decide the critical path.
-        names: employee names by employee id, for the lane labels.  A lane
-            whose employee is not in it is labelled with its department or
-            group name, or ``"?"``.
+    What :func:`crmcore.plotting.build_gantt` charts; see it for the arguments.
 
     Raises:
         ValidationError: (field ``dependencies``) when the dependencies between
             ``tasks`` form a cycle.
-
-    Example:
-        >>> from datetime import UTC, datetime
-        >>> from crmcore.domain.tasks import Dependency, Executor, Task
-        >>> from crmcore.domain.ids import new_id
-        >>> day = lambda d: datetime(2024, 3, d, tzinfo=UTC)
-        >>> design = Task(name="Design", planned_start=day(1), planned_end=day(4))
-        >>> build = Task(name="Build", planned_start=day(4), planned_end=day(9))
-        >>> docs = Task(name="Docs", planned_start=day(4), planned_end=day(6))
-        >>> anna = new_id()
-        >>> lane = Executor(
-        ...     task_id=build.id, employee_id=anna, planned_start=day(4), planned_end=day(9)
-        ... )
-        >>> links = [
-        ...     Dependency(predecessor_id=design.id, successor_id=build.id),
-        ...     Dependency(predecessor_id=design.id, successor_id=docs.id),
-        ... ]
-        >>> gantt = build_gantt([build, docs, design], [lane], links, {anna: "Anna"})
-        >>> [(row.name, row.critical) for row in gantt.rows]
-        [('Design', True), ('Build', True), ('Docs', False)]
-        >>> [bar.label for bar in gantt.rows[1].lanes]
-        ['Anna']
     """
     by_id = {task.id: task for task in tasks}
     deps = list(dependencies)
@@ -238,7 +142,7 @@ def build_gantt(
         )
         for d in kept
     )
-    return Gantt(rows=rows, links=links, critical_path=critical)
+    return rows, links, critical
 
 
 def _bar(executor: Executor, names: Mapping[UUID, str]) -> GanttBar:

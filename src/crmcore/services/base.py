@@ -1,24 +1,29 @@
-"""What every service shares: the runtime, the acting actor, units of work, history."""
+"""What every service shares: authorising the actor, and writes that record their history.
+
+History is not a side effect a capability subscribes to: every write made
+through :meth:`Service._add`, :meth:`Service._update` and
+:meth:`Service._delete` records its own history lines, in the same unit of
+work, so no change can be stored without them.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Mapping
-from contextlib import AbstractContextManager, contextmanager
-from contextvars import ContextVar
-from datetime import UTC, datetime
+from collections.abc import Iterable, Mapping
+from contextlib import AbstractContextManager
+from datetime import datetime
 from typing import Any, Protocol, TypeVar
 from uuid import UUID
 
 import attrs
-import pluggy
 from attrs import AttrsInstance
 
 from crmcore.domain import Actor, Change, ChangeAction
 from crmcore.domain.history import diff, encode_value
-from crmcore.errors import CRMError, PermissionDenied, PluginError, StaleObject, ValidationError
-from crmcore.ports import BlobStore, Channel, Storage, UnitOfWork
+from crmcore.errors import CRMError, PermissionDenied, StaleObject, ValidationError
+from crmcore.ports import UnitOfWork
+from crmcore.services.context import Context
 
-__all__ = ["Context", "Runtime", "Service", "build", "unit_of_work"]
+__all__ = ["Service", "Versioned", "build"]
 
 
 class Versioned(AttrsInstance, Protocol):
@@ -33,47 +38,6 @@ T = TypeVar("T")
 
 #: Fields no update may set directly: identity, bookkeeping, and states with their own calls.
 _PROTECTED = frozenset({"id", "version", "created_at", "updated_at", "archived", "merged_into"})
-
-
-@attrs.frozen
-class Runtime:
-    """Shared by every actor view of one opened CRM."""
-
-    storage: Storage
-    plugins: pluggy.PluginManager
-    clock: Callable[[], datetime]
-    phone_region: str
-    blobs: BlobStore | None = None
-    channels: Mapping[str, Channel] = attrs.field(factory=dict)
-    current: ContextVar[UnitOfWork | None] = attrs.field(
-        factory=lambda: ContextVar("crmcore_unit_of_work", default=None)
-    )
-
-
-@attrs.frozen
-class Context:
-    runtime: Runtime
-    actor: Actor
-
-
-@contextmanager
-def unit_of_work(runtime: Runtime, *, writes: bool = True) -> Iterator[UnitOfWork]:
-    """Join the unit of work open in this context, or open one and commit it at the end.
-
-    ``writes=False`` says the call only reads, so a backend need not take
-    write locks for it (SQLite: readers then never wait for a long import).
-    """
-    current = runtime.current.get()
-    if current is not None:
-        yield current
-        return
-    with runtime.storage.unit_of_work(writes=writes) as uow:
-        token = runtime.current.set(uow)
-        try:
-            yield uow
-            uow.commit()
-        finally:
-            runtime.current.reset(token)
 
 
 class Service:
@@ -95,21 +59,17 @@ class Service:
         return self._context.actor
 
     def _now(self) -> datetime:
-        now = self._context.runtime.clock()
-        if now.tzinfo is None or now.utcoffset() is None:
-            raise PluginError("the clock returned a naive datetime; it must be timezone-aware")
-        return now.astimezone(UTC)
+        return self._context.now()
 
     def _now_or(self, now: datetime | None, field: str = "now") -> datetime:
-        """``now`` as given by a caller (checked to be tz-aware), or the clock's time."""
-        if now is None:
-            return self._now()
-        if not isinstance(now, datetime) or now.tzinfo is None or now.utcoffset() is None:
-            raise ValidationError(field, "must be a timezone-aware datetime")
-        return now
+        return self._context.now_or(now, field)
 
     def _unit_of_work(self, *, writes: bool = True) -> AbstractContextManager[UnitOfWork]:
-        return unit_of_work(self._context.runtime, writes=writes)
+        return self._context.unit_of_work(writes=writes)
+
+    def _publish(self, uow: UnitOfWork, signal: object) -> None:
+        """Tell the capabilities that follow this change what it did (see ``Context.publish``)."""
+        self._context.publish(uow, signal)
 
     @property
     def _has_access_rules(self) -> bool:
@@ -133,15 +93,7 @@ class Service:
         kind: str | None = None,
         **values: Any,
     ) -> Change:
-        return Change(
-            entity_kind=kind or self.kind,
-            entity_id=entity_id,
-            action=action,
-            at=at,
-            actor_id=self.actor.employee_id,
-            actor_name=self.actor.name,
-            **values,
-        )
+        return self._context.change(kind or self.kind, entity_id, action, at, **values)
 
     def _record(
         self,

@@ -73,7 +73,8 @@ from crmcore.errors import (
     ValidationError,
 )
 from crmcore.ports import UnitOfWork
-from crmcore.services.base import Context, Service
+from crmcore.services.base import Service
+from crmcore.services.context import Context
 from crmcore.services.events import EventService
 from crmcore.services.refs import (
     ClientRef,
@@ -86,7 +87,6 @@ from crmcore.services.refs import (
     find_usable_event_type,
 )
 from crmcore.services.reminders import ReminderService
-from crmcore.services.series import SeriesService
 from crmcore.services.tasks import DEFAULT_TIME_ZONE, TaskService
 
 __all__ = ["CalendarService", "ImportReport", "RemoteCalendar", "SyncReport"]
@@ -1162,9 +1162,7 @@ class _Importer:
             if made:
                 instance = made[0]
             else:
-                instance = SeriesService(self.service._context)._instance(
-                    uow, series, template, occurrence
-                )
+                instance = self._tasks.make_occurrence(template, occurrence)
                 self.tasks.append(instance.id)
         zone = ZoneInfo(instance.time_zone)
         changes: dict[str, object] = {}
@@ -1184,23 +1182,8 @@ class _Importer:
 
     def _skip_past(self, template: Task) -> None:
         """Past occurrences of a new series are not made tasks: start making them from now."""
-        if template.series_id is None:
-            return
-        series = self.uow.series.get(template.series_id)
-        if series is None or series.next_at is None or series.next_at >= self.now:
-            return
-        upcoming = series.recurrence.after(self.now)
-        self.service._update(
-            self.uow,
-            self.uow.series,
-            series,
-            None,
-            {
-                "next_at": upcoming,
-                "materialise_at": None if upcoming is None else upcoming - series.lead,
-            },
-            kind="series",
-        )
+        if template.series_id is not None:
+            self._tasks.materialise_from(template, self.now)
 
     def _alarms(self, task: Task, item: CalendarItem) -> None:
         """The to-do's alarms as reminders; alarms that fire at the same moment become one."""

@@ -189,7 +189,7 @@ class ClientService(Service):
                 **prepared,
             )
             stored = self._add(uow, uow.clients, client)
-            write_fields(self, uow, "client", stored.id, fields, creating=True)
+            write_fields(self._context, uow, "client", stored.id, fields, creating=True)
             return stored
 
     def get(self, ref: ClientRef) -> Client:
@@ -413,7 +413,7 @@ class ContactService(Service):
                 **self._prepare({"phones": phones, "fax": fax}),
             )
             stored = self._add(uow, uow.contacts, contact)
-            write_fields(self, uow, "contact", stored.id, fields, creating=True)
+            write_fields(self._context, uow, "contact", stored.id, fields, creating=True)
             return stored
 
     def get(self, contact: ContactRef) -> ContactPerson:

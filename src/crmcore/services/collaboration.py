@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 from uuid import UUID
 
-from crmcore.domain import Employee, TimelineEntry
+from crmcore.domain import Employee
 from crmcore.domain.collaboration import (
     Attachment,
     Comment,
@@ -22,22 +22,13 @@ from crmcore.domain.collaboration import (
     check_file_description,
     mentioned_codes,
 )
-from crmcore.domain.notifications import NotificationKind
+from crmcore.domain.signals import CommentWritten
 from crmcore.errors import PermissionDenied, StorageError, ValidationError
 from crmcore.ports import BlobStore, UnitOfWork
 from crmcore.services.base import Service, build
-from crmcore.services.notifications import Notice, queue
 from crmcore.services.refs import ENTITY_TYPES, EntityRef, find_by_id, find_employee, find_entity
-from crmcore.services.timeline import summarize
 
 __all__ = ["AttachmentService", "DiscussionService", "LinkService"]
-
-
-def _client_of(kind: str, entity: Any) -> UUID | None:
-    """The client whose timeline shows what happens on this entity."""
-    if kind == "client":
-        return entity.id  # type: ignore[no-any-return]
-    return getattr(entity, "client_id", None)
 
 
 class DiscussionService(Service):
@@ -83,50 +74,14 @@ class DiscussionService(Service):
                 mentions=named,
             )
             stored = self._add(uow, uow.comments, comment)
-            self._show(uow, kind, found, stored)
-            self._announce(uow, found, stored, stored.mentions)
+            self._written(uow, kind, found, stored, stored.mentions)
             return stored
 
-    def _announce(
-        self, uow: UnitOfWork, entity: Any, comment: Comment, mentioned: Iterable[UUID]
+    def _written(
+        self, uow: UnitOfWork, kind: str, entity: Any, comment: Comment, mentioned: Iterable[UUID]
     ) -> None:
-        """Tell each mentioned employee (once per comment) where they were mentioned."""
-        title = getattr(entity, "name", None) or getattr(entity, "subject", "")
-        notices = [
-            Notice(
-                kind=NotificationKind.MENTION,
-                key=f"mention:{comment.id}",
-                recipient_id=person,
-                subject=f"{comment.author_name}: {title}",
-                body=f"{title}\n\n{comment.text}",
-                entity_kind=comment.entity_kind,
-                entity_id=comment.entity_id,
-            )
-            for person in mentioned
-        ]
-        queue(uow, notices, self._now(), skip=self.actor.employee_id)
-
-    def _show(self, uow: UnitOfWork, kind: str, entity: Any, comment: Comment) -> None:
-        """Keep the comment's line on the client's timeline in step with the comment."""
-        client_id = _client_of(kind, entity)
-        if client_id is None:
-            return
-        entry = None
-        if not comment.archived:
-            text = comment.text
-            summary = summarize(text)
-            title = getattr(entity, "name", None) or getattr(entity, "subject", "")
-            entry = TimelineEntry(
-                client_id=client_id,
-                occurred_at=comment.created_at or self._now(),
-                kind="comment",
-                source_id=comment.id,
-                title=f"{comment.author_name}: {title}",
-                summary=summary,
-                employee_id=comment.author_id,
-                contact_id=getattr(entity, "contact_id", None),
-            )
-        uow.timeline.replace("comment", comment.id, entry)
+        """Tell the timeline and the newly mentioned people what happened to a comment."""
+        self._publish(uow, CommentWritten(comment, kind, entity, tuple(mentioned)))
 
     def _mentions(
         self, uow: UnitOfWork, text: object, explicit: Iterable[Employee | UUID | str]
@@ -162,8 +117,8 @@ class DiscussionService(Service):
                 {"text": text, "mentions": mentions, "edited": True},
             )
             kind, entity = find_entity(uow, (changed.entity_kind, changed.entity_id))
-            self._show(uow, kind, entity, changed)
-            self._announce(uow, entity, changed, [p for p in added if p not in stored.mentions])
+            newly = [p for p in added if p not in stored.mentions]
+            self._written(uow, kind, entity, changed, newly)
             return changed
 
     def archive(self, comment: Comment | UUID) -> Comment:
@@ -174,7 +129,7 @@ class DiscussionService(Service):
                 raise PermissionDenied(f"{self.actor.name} may not remove another person's comment")
             changed = self._archive(uow, uow.comments, stored, comment)
             kind, entity = find_entity(uow, (changed.entity_kind, changed.entity_id))
-            self._show(uow, kind, entity, changed)
+            self._written(uow, kind, entity, changed, ())
             return changed
 
     def of(self, entity: EntityRef, *, include_archived: bool = False) -> list[Comment]:

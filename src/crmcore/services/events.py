@@ -12,6 +12,7 @@ import attrs
 
 from crmcore.domain import ChangeAction, Client, ContactPerson, Employee, Event
 from crmcore.domain.history import Change
+from crmcore.domain.signals import EventChanged, EventsLogged
 from crmcore.errors import ValidationError
 from crmcore.ports import UnitOfWork
 from crmcore.services.base import Service, build
@@ -27,7 +28,6 @@ from crmcore.services.refs import (
     find_parties,
     find_usable_event_type,
 )
-from crmcore.services.timeline import entry_for_event
 
 __all__ = ["EventService", "ImportReport"]
 
@@ -167,8 +167,8 @@ class EventService(Service):
                 external_ref=external_ref,
             )
             stored = self._add(uow, uow.events, event)
-            write_fields(self, uow, "event", stored.id, fields, creating=True)
-            self._show(uow, stored)
+            write_fields(self._context, uow, "event", stored.id, fields, creating=True)
+            self._publish(uow, EventsLogged((stored,)))
             return stored
 
     def get(self, event: Event | UUID) -> Event:
@@ -280,10 +280,10 @@ class EventService(Service):
             return ImportReport(created=created, skipped=skipped)
 
     def _store_many(self, uow: UnitOfWork, stamped: list[Event], at: datetime) -> None:
-        """Store events built as version 1 at ``at``, with their timeline and history."""
+        """Store events built as version 1 at ``at``, with their history."""
         actor = self.actor
         uow.events.add_many(stamped)
-        uow.timeline.add_many([entry for e in stamped if (entry := entry_for_event(e)) is not None])
+        self._publish(uow, EventsLogged(tuple(stamped)))
         uow.history.add_many(
             [
                 Change(
@@ -302,7 +302,7 @@ class EventService(Service):
         return find_by_id(uow.events, event, "event", Event)
 
     def _show(self, uow: UnitOfWork, event: Event) -> None:
-        uow.timeline.replace("event", event.id, entry_for_event(event))
+        self._publish(uow, EventChanged(event))
 
 
 class _ImportResolver:

@@ -22,6 +22,7 @@ from crmcore.domain.history import encode_value
 from crmcore.errors import NotFound, ValidationError
 from crmcore.ports import UnitOfWork
 from crmcore.services.base import Service, build
+from crmcore.services.context import Context
 from crmcore.services.refs import (
     EntityRef,
     find_by_id,
@@ -62,7 +63,7 @@ def _resolve(uow: UnitOfWork, definition: FieldDefinition, value: Any) -> Any:
 
 
 def write_fields(
-    service: Service,
+    context: Context,
     uow: UnitOfWork,
     entity_kind: str,
     entity_id: UUID,
@@ -105,7 +106,7 @@ def write_fields(
     for name, definition in definitions.items():
         if definition.required and after.get(name) is None and (creating or name in wanted):
             raise ValidationError(definition.path, "is required")
-    at = service._now()
+    at = context.now()
     changes = []
     for name, value in wanted.items():
         if value == current.get(name):
@@ -114,11 +115,11 @@ def write_fields(
         uow.field_values.replace(entity_kind, entity_id, name, definition.keys(value))
         if not creating:
             changes.append(
-                service._change(
+                context.change(
+                    entity_kind,
                     entity_id,
                     ChangeAction.UPDATE,
                     at,
-                    entity_kind,
                     field=definition.path,
                     old=encode_value(current.get(name)),
                     new=encode_value(value),
@@ -302,7 +303,7 @@ class FieldService(Service):
         with self._unit_of_work() as uow:
             kind, found = find_entity(uow, entity)
             self._authorize("update", found, kind=kind)
-            return write_fields(self, uow, kind, found.id, values, creating=False)
+            return write_fields(self._context, uow, kind, found.id, values, creating=False)
 
     def values(self, entity: EntityRef) -> dict[str, Any]:
         """The user-field values of an entity, by field name."""

@@ -81,7 +81,7 @@ class ProjectService(Service):
                 **references,
             )
             stored = self._add(uow, uow.projects, project)
-            write_fields(self, uow, "project", stored.id, fields, creating=True)
+            write_fields(self._context, uow, "project", stored.id, fields, creating=True)
             return stored
 
     def get(self, project: ProjectRef) -> Project:

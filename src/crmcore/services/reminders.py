@@ -12,14 +12,16 @@ import attrs
 from crmcore.domain import Employee
 from crmcore.domain.notifications import NotificationKind
 from crmcore.domain.reminders import Anchor, Recipient, Reminder, parse_duration
+from crmcore.domain.signals import TaskRescheduled
 from crmcore.domain.tasks import Executor, ExecutorStatus, Task
-from crmcore.errors import ValidationError
+from crmcore.errors import Conflict, ValidationError
 from crmcore.ports import UnitOfWork
 from crmcore.services.base import Service, build
-from crmcore.services.notifications import Notice, local_time, queue
+from crmcore.services.context import Context
+from crmcore.services.notifications.outbox import Notice, local_time, queue
 from crmcore.services.refs import EmployeeRef, TaskRef, find_by_id, find_employee, find_task
 
-__all__ = ["DueReminder", "ReminderService", "refresh_reminders"]
+__all__ = ["DueReminder", "ReminderService", "due_anew_when_moved", "fire_due", "refresh_reminders"]
 
 ReminderRef = Reminder | UUID
 _FIRE_BATCH = 500
@@ -65,6 +67,23 @@ def refresh_reminders(uow: UnitOfWork, task: Task, now: datetime) -> None:
         uow.reminders.update(
             attrs.evolve(anew, version=reminder.version + 1, updated_at=now), reminder.version
         )
+
+
+def due_anew_when_moved(context: Context, uow: UnitOfWork, signal: TaskRescheduled) -> None:
+    """A task that moved reminds its people anew, from its new planned times."""
+    refresh_reminders(uow, signal.task, context.now())
+
+
+def fire_due(context: Context, now: datetime) -> int:
+    """The dispatcher's job: :meth:`ReminderService.fire`, yielding to another dispatcher.
+
+    Two dispatchers firing the same reminders collide on a version or a key:
+    the one that lost rolled back, the other did the work.
+    """
+    try:
+        return ReminderService(context).fire(now)
+    except Conflict:
+        return 0
 
 
 class ReminderService(Service):

@@ -1,16 +1,15 @@
-"""Telephony: who is calling (caller-ID)."""
+"""Telephony: who is calling (caller-ID), and calls nobody answered."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
 from crmcore.domain import CallerMatch, Client, ContactPerson, Event, Phone
-from crmcore.domain.notifications import NotificationKind
 from crmcore.domain.search import rank_phone_owners
+from crmcore.domain.signals import CallMissed
 from crmcore.ports import UnitOfWork
 from crmcore.services.base import Service
 from crmcore.services.events import EventService
-from crmcore.services.notifications import Notice, local_time, queue
 from crmcore.services.refs import EmployeeRef, find_active_employee
 
 __all__ = ["TelephonyService", "phone_candidates"]
@@ -128,14 +127,5 @@ class TelephonyService(Service):
                 details=number_text,
                 external_ref=None if call_id is None else f"missed-call:{call_id}",
             )
-            notice = Notice(
-                kind=NotificationKind.MISSED_CALL,
-                key=f"missed_call:{event.id}",
-                recipient_id=who.id,
-                subject=f"{NotificationKind.MISSED_CALL.label}: {caller}",
-                body=f"{caller}\n{number_text}\nВремя: {local_time(event.occurred_at, who)}",
-                entity_kind="event",
-                entity_id=event.id,
-            )
-            queue(uow, [notice], self._now())
+            self._publish(uow, CallMissed(event, who, caller, number_text))
             return event

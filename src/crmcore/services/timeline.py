@@ -1,20 +1,45 @@
-"""The client timeline: read it, and the one way capabilities write to it."""
+"""The client timeline: read it, and keep it in step with what happens.
+
+Capabilities never write the timeline themselves: they publish signals, and
+the subscribers at the end of this module (wired in
+:mod:`crmcore.services.wiring`) turn them into timeline entries in the same
+unit of work.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
+from typing import Any
 from uuid import UUID
 
 from crmcore.domain import Client, Event, Page, TimelineEntry, TimelineFilter
 from crmcore.domain.search import MAX_LIMIT
+from crmcore.domain.signals import (
+    CommentWritten,
+    EventChanged,
+    EventsLogged,
+    TaskCreated,
+    TaskStatusChanged,
+)
+from crmcore.domain.tasks import Task
 from crmcore.domain.timeline import decode_cursor, encode_cursor
 from crmcore.errors import ValidationError
 from crmcore.ports import UnitOfWork
 from crmcore.services.base import Service
+from crmcore.services.context import Context
 from crmcore.services.refs import ClientRef, find_client
 
-__all__ = ["TimelineService", "entry_for_event", "summarize"]
+__all__ = [
+    "TimelineService",
+    "entry_for_event",
+    "show_comment",
+    "show_event",
+    "show_logged_events",
+    "show_task_created",
+    "show_task_status",
+    "summarize",
+]
 
 _SUMMARY_LENGTH = 280
 
@@ -124,3 +149,84 @@ class TimelineService(Service):
         more = len(rows) > limit
         next_cursor = encode_cursor(items[-1].occurred_at, items[-1].id) if more else None
         return Page(items=tuple(items), next_cursor=next_cursor)
+
+
+# ---------------------------------------------------------------- subscribers
+
+
+def show_logged_events(context: Context, uow: UnitOfWork, signal: EventsLogged) -> None:
+    """New events of a client show on its timeline."""
+    uow.timeline.add_many(
+        [entry for event in signal.events if (entry := entry_for_event(event)) is not None]
+    )
+
+
+def show_event(context: Context, uow: UnitOfWork, signal: EventChanged) -> None:
+    """A corrected event's line follows it; an archived event leaves the timeline."""
+    uow.timeline.replace("event", signal.event.id, entry_for_event(signal.event))
+
+
+def show_task_created(context: Context, uow: UnitOfWork, signal: TaskCreated) -> None:
+    """A new task for a client shows with its status."""
+    task = signal.task
+    _show_task(context, uow, task, "task", task.name, task.status.label)
+
+
+def show_task_status(context: Context, uow: UnitOfWork, signal: TaskStatusChanged) -> None:
+    """Each move of a client's task shows as "from → to", with the note given."""
+    before, after = signal.before, signal.after
+    summary = f"{before.status.label} → {after.status.label}"
+    if signal.note:
+        summary = f"{summary}: {signal.note}"
+    _show_task(context, uow, after, "task_status", f"{after.name}: {after.status.label}", summary)
+
+
+def _show_task(
+    context: Context, uow: UnitOfWork, task: Task, kind: str, title: str, summary: str
+) -> None:
+    if task.client_id is None:
+        return
+    uow.timeline.add_many(
+        [
+            TimelineEntry(
+                client_id=task.client_id,
+                occurred_at=context.now(),
+                kind=kind,
+                source_id=task.id,
+                type_code=task.type_code,
+                title=title,
+                summary=summary,
+                employee_id=context.actor.employee_id,
+                contact_id=task.contact_id,
+            )
+        ]
+    )
+
+
+def show_comment(context: Context, uow: UnitOfWork, signal: CommentWritten) -> None:
+    """Keep a comment's line on the client's timeline in step with the comment."""
+    comment, entity = signal.comment, signal.entity
+    client_id = _client_of(signal.entity_kind, entity)
+    if client_id is None:
+        return
+    entry = None
+    if not comment.archived:
+        title = getattr(entity, "name", None) or getattr(entity, "subject", "")
+        entry = TimelineEntry(
+            client_id=client_id,
+            occurred_at=comment.created_at or context.now(),
+            kind="comment",
+            source_id=comment.id,
+            title=f"{comment.author_name}: {title}",
+            summary=summarize(comment.text),
+            employee_id=comment.author_id,
+            contact_id=getattr(entity, "contact_id", None),
+        )
+    uow.timeline.replace("comment", comment.id, entry)
+
+
+def _client_of(kind: str, entity: Any) -> UUID | None:
+    """The client whose timeline shows what happens on this entity."""
+    if kind == "client":
+        return entity.id  # type: ignore[no-any-return]
+    return getattr(entity, "client_id", None)

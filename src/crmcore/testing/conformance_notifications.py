@@ -1411,7 +1411,7 @@ class NotificationConformance:
         notifications = team.crm.notifications
         _assign(team, team.ivanov)
         lease = timedelta(minutes=5)
-        claimed = notifications._claim(team.clock(), 100, lease)  # then the process dies
+        claimed = notifications.claim(team.clock(), limit=100, lease=lease)  # then it dies
         assert len(claimed) == 2
         assert notifications.dispatch().delivered_nothing
         team.clock.advance(minutes=4, seconds=59)

@@ -1,0 +1,106 @@
+"""Signals: what a change did, told to the capabilities that follow it.
+
+A service publishes a signal inside the unit of work of the change it
+describes; the subscribers that :mod:`crmcore.services.wiring` connects to it
+(the client timeline, notifications, reminders) act in that same unit of
+work, so what they write commits or rolls back with the change.  Signals are
+frozen values: a subscriber reads what happened and cannot alter it.
+
+A capability that wants to react to another's change subscribes to its
+signal; it never calls into the other capability's service.
+"""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+import attrs
+
+from crmcore.domain.collaboration import Comment
+from crmcore.domain.employees import Employee
+from crmcore.domain.events import Event
+from crmcore.domain.tasks import Executor, Task
+
+__all__ = [
+    "CallMissed",
+    "CommentWritten",
+    "EventChanged",
+    "EventsLogged",
+    "ExecutorsAssigned",
+    "TaskCreated",
+    "TaskRescheduled",
+    "TaskStatusChanged",
+]
+
+
+@attrs.frozen
+class TaskCreated:
+    """A task was stored: set by a person, made for an occurrence of a series, or imported."""
+
+    task: Task
+
+
+@attrs.frozen
+class ExecutorsAssigned:
+    """Executor rows were added to ``task`` (when it was created, or later)."""
+
+    task: Task
+    executors: tuple[Executor, ...]
+
+
+@attrs.frozen
+class TaskStatusChanged:
+    """A task moved from ``before.status`` to ``after.status``; ``note`` says why, if anyone did."""
+
+    before: Task
+    after: Task
+    note: str = ""
+
+
+@attrs.frozen
+class TaskRescheduled:
+    """A task's planned start or end moved; ``task`` has its new times."""
+
+    task: Task
+
+
+@attrs.frozen
+class CommentWritten:
+    """A comment was posted, edited or hidden on ``entity`` (a card of ``entity_kind``).
+
+    ``newly_mentioned`` are the employees the comment mentions for the first
+    time: all of its mentions when it is posted, the added ones after an edit.
+    """
+
+    comment: Comment
+    entity_kind: str
+    entity: object
+    newly_mentioned: tuple[UUID, ...] = ()
+
+
+@attrs.frozen
+class EventsLogged:
+    """New events were stored: one logged contact, or a batch of an import."""
+
+    events: tuple[Event, ...]
+
+
+@attrs.frozen
+class EventChanged:
+    """A stored event was corrected, archived or restored; ``event`` is how it is now."""
+
+    event: Event
+
+
+@attrs.frozen
+class CallMissed:
+    """Nobody answered a call; ``event`` records it and ``employee`` should call back.
+
+    ``caller`` is the client's name (or the number when nobody knows it) and
+    ``number`` the number as people read it.
+    """
+
+    event: Event
+    employee: Employee
+    caller: str
+    number: str
