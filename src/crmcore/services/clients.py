@@ -18,7 +18,9 @@ from crmcore.domain import (
 )
 from crmcore.domain.history import encode_value
 from crmcore.domain.phones import parse_phones
+from crmcore.domain.search import rank_phone_owners
 from crmcore.errors import ValidationError
+from crmcore.ports import UnitOfWork
 from crmcore.services.base import Service, build
 from crmcore.services.fields import field_conditions, write_fields
 from crmcore.services.refs import (
@@ -29,9 +31,8 @@ from crmcore.services.refs import (
     find_contact,
     find_employee,
 )
-from crmcore.services.telephony import phone_candidates
 
-__all__ = ["ClientService", "ContactService", "MergeResult"]
+__all__ = ["ClientService", "ContactService", "MergeResult", "phone_candidates"]
 
 
 def _kind(value: object) -> ClientKind:
@@ -92,6 +93,18 @@ class MergeResult:
     client: Client
     duplicate: Client
     moved: Mapping[str, int]
+
+
+def phone_candidates(
+    uow: UnitOfWork, phone: Phone
+) -> list[tuple[int, Client, ContactPerson | None, Phone]]:
+    """Who a phone may belong to, by caller-ID rank, archived clients and contacts left out."""
+    owners = uow.clients.find_phone_owners(phone.e164, phone.extension)
+    return [
+        (rank, owner.client, owner.contact, owner.phone)
+        for rank, owner in rank_phone_owners(phone, owners)
+        if not owner.client.archived and not (owner.contact and owner.contact.archived)
+    ]
 
 
 class ClientService(Service):

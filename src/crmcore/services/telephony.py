@@ -4,27 +4,14 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from crmcore.domain import CallerMatch, Client, ContactPerson, Event, Phone
-from crmcore.domain.search import rank_phone_owners
+from crmcore.domain import CallerMatch, Event, Phone
 from crmcore.domain.signals import CallMissed
-from crmcore.ports import UnitOfWork
 from crmcore.services.base import Service
+from crmcore.services.clients import phone_candidates
 from crmcore.services.events import EventService
 from crmcore.services.refs import EmployeeRef, find_active_employee
 
-__all__ = ["TelephonyService", "phone_candidates"]
-
-
-def phone_candidates(
-    uow: UnitOfWork, phone: Phone
-) -> list[tuple[int, Client, ContactPerson | None, Phone]]:
-    """Who a phone may belong to, by caller-ID rank, archived clients and contacts left out."""
-    owners = uow.clients.find_phone_owners(phone.e164, phone.extension)
-    return [
-        (rank, owner.client, owner.contact, owner.phone)
-        for rank, owner in rank_phone_owners(phone, owners)
-        if not owner.client.archived and not (owner.contact and owner.contact.archived)
-    ]
+__all__ = ["TelephonyService"]
 
 
 class TelephonyService(Service):
