@@ -22,6 +22,7 @@ from crmcore.adapters.ical import (
     Person,
     parse_calendar,
     write_calendar,
+    writing,
 )
 from crmcore.errors import InvalidCalendar, ValidationError
 
@@ -485,7 +486,7 @@ def test_display_and_email_alarms_without_description_get_the_summary() -> None:
 def test_without_vtimezone_support_times_are_written_in_utc(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(ical, "_WRITES_TIME_ZONES", False)
+    monkeypatch.setattr(writing, "_WRITES_TIME_ZONES", False)
     data = write_calendar(ITEMS, stamp=STAMP)
     lines = unfolded(data)
     assert not any(line.startswith(("BEGIN:VTIMEZONE", "TZID", "DTSTART;TZID")) for line in lines)

@@ -1,0 +1,61 @@
+"""The message a delivery becomes: its headers, its body, and its Message-ID."""
+
+from __future__ import annotations
+
+import hashlib
+import string
+from datetime import UTC, datetime
+from email.headerregistry import Address
+from email.message import EmailMessage
+from email.policy import SMTP
+from email.utils import format_datetime
+from urllib.parse import quote
+
+from crmcore.adapters.smtp.addresses import header_text, mailbox
+from crmcore.domain.notifications import Delivery
+from crmcore.errors import DeliveryError
+
+__all__ = ["compose", "message_id_for"]
+
+# Quoting only the 7-bit "7bit" transfer encoding keeps the body safe for
+# servers without 8BITMIME: the email package then picks base64 or
+# quoted-printable, whichever is shorter, for any non-ASCII text.
+_POLICY = SMTP.clone(cte_type="7bit")
+
+# The key goes into X-Crmcore-Key readable where it is plain ASCII; "%" (the
+# escape) and anything a header cannot carry as is are percent-encoded.
+_KEY_SAFE = "".join(c for c in string.punctuation if c != "%")
+
+
+def message_id_for(key: str, domain: str) -> str:
+    """The ``Message-ID`` of the message with idempotency key ``key``, ending in ``domain``."""
+    digest = hashlib.sha256(key.encode("utf-8")).hexdigest()[:32]
+    return f"<{digest}.crmcore@{domain}>"
+
+
+def compose(
+    delivery: Delivery, *, sender: Address, reply_to: Address | None, id_domain: str
+) -> EmailMessage:
+    """The message for ``delivery``, from ``sender``; see :meth:`SmtpChannel.message`."""
+    subject = header_text("subject", delivery.subject)
+    display_name = header_text("recipient_name", delivery.recipient_name)
+    if not delivery.address.strip():
+        raise DeliveryError("address: the employee has no e-mail address", permanent=True)
+    found = mailbox(header_text("address", delivery.address).strip())
+    if found is None:
+        raise DeliveryError(
+            f"address: {delivery.address!r} is not a valid e-mail address", permanent=True
+        )
+    created = delivery.created_at or datetime.now(UTC)
+    message = EmailMessage(policy=_POLICY)
+    message["Message-ID"] = message_id_for(delivery.key, id_domain)
+    message["Date"] = format_datetime(created)
+    message["From"] = sender
+    message["To"] = Address(display_name=display_name, username=found.username, domain=found.domain)
+    if reply_to is not None:
+        message["Reply-To"] = reply_to
+    message["Subject"] = subject
+    message["Auto-Submitted"] = "auto-generated"
+    message["X-Crmcore-Key"] = quote(delivery.key, safe=_KEY_SAFE)
+    message.set_content(delivery.body)
+    return message
