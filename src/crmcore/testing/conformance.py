@@ -39,7 +39,7 @@ KYIV = ZoneInfo("Europe/Kyiv")
 START = datetime(2014, 11, 5, 9, 0, tzinfo=UTC)
 
 
-def _seed(crm: CRM) -> dict[str, Any]:
+def seed_brochure(crm: CRM) -> dict[str, Any]:
     """The seed brochure's people and clients."""
     boss = crm.employees.create(code="1", name="Бондарчук Василь Петрович", email="b@intelserv.com")
     iryna = crm.employees.create(code="2", name="Петрова Ірина", department="Продажі")
@@ -105,7 +105,7 @@ class StorageConformance(TaskConformance, NotificationConformance):
 
     @pytest.fixture
     def seed(self, crm: CRM) -> dict[str, Any]:
-        return _seed(crm)
+        return seed_brochure(crm)
 
     # --- clients ----------------------------------------------------------
 
@@ -362,7 +362,7 @@ class StorageConformance(TaskConformance, NotificationConformance):
         self, crm_factory: CrmFactory
     ) -> None:
         crm = crm_factory(plugins=[_Deny("archive")])
-        seed = _seed(crm)
+        seed = seed_brochure(crm)
         me = crm.acting_as(seed["iryna"])
         with pytest.raises(PermissionDenied):
             me.clients.archive(seed["neptune"])

@@ -177,7 +177,8 @@ class Team:
         return sorted(self.code(employee_id) for employee_id in employee_ids)
 
 
-def _team(crm: CRM, clock: ManualClock, mail: RecordingChannel) -> Team:
+def open_team(crm: CRM, clock: ManualClock, mail: RecordingChannel) -> Team:
+    """The team's employees, created on ``crm`` whose e-mail channel is ``mail``."""
     return Team(
         crm=crm,
         clock=clock,
@@ -199,7 +200,7 @@ def _team(crm: CRM, clock: ManualClock, mail: RecordingChannel) -> Team:
     )
 
 
-def _task(
+def team_task(
     team: Team,
     name: str = "Кошторис",
     *,
@@ -218,27 +219,29 @@ def _task(
 
 def _repeating(team: Team, rule: str = "daily", **options: Any) -> Task:
     """A task of Иванов's from Monday 09:00 to 10:00 in Kyiv, repeating by ``rule``."""
-    task = _task(team, length=HOUR, executors=[team.ivanov], watchers=[])
+    task = team_task(team, length=HOUR, executors=[team.ivanov], watchers=[])
     team.crm.tasks.repeat(task, rule, **options)
     return team.crm.tasks.get(task.id)
 
 
-def _local(moment: datetime | None, zone: ZoneInfo = KYIV) -> str:
+def local_time(moment: datetime | None, zone: ZoneInfo = KYIV) -> str:
+    """``moment`` as ``dd.mm HH:MM`` on the wall clock of ``zone`` (Kyiv unless told)."""
     assert moment is not None
     return moment.astimezone(zone).strftime("%d.%m %H:%M")
 
 
-def _messages(team: Team, kind: str | None = None) -> list[Message]:
+def outbox_messages(team: Team, kind: str | None = None) -> list[Message]:
+    """Every stored message (of ``kind``), in the outbox's order."""
     found = team.crm.notifications.outbox(limit=10_000)
     return [m for m in found if kind is None or m.kind == kind]
 
 
-def _queued(team: Team, kind: str | None = None) -> list[tuple[str, str]]:
+def queued_to(team: Team, kind: str | None = None) -> list[tuple[str, str]]:
     """(employee code, channel) of every stored message (of ``kind``), sorted."""
-    return sorted((team.code(m.recipient_id), m.channel) for m in _messages(team, kind))
+    return sorted((team.code(m.recipient_id), m.channel) for m in outbox_messages(team, kind))
 
 
-def _message(team: Team, employee: Employee, channel: str, kind: str | None = None) -> Message:
+def one_message(team: Team, employee: Employee, channel: str, kind: str | None = None) -> Message:
     """The one message to ``employee`` through ``channel`` (of ``kind``)."""
     [found] = [
         m
@@ -248,14 +251,14 @@ def _message(team: Team, employee: Employee, channel: str, kind: str | None = No
     return found
 
 
-def _assign(team: Team, employee: Employee, name: str = "Кошторис") -> Task:
+def assign_task(team: Team, employee: Employee, name: str = "Кошторис") -> Task:
     """A task set by the boss for ``employee`` alone: one task_assigned notice, to them."""
-    return _task(team, name, executors=[employee], watchers=[])
+    return team_task(team, name, executors=[employee], watchers=[])
 
 
 def _occurrence_days(team: Team, task: Task, days: int) -> list[str]:
     found = team.crm.tasks.occurrences(task.id, start=MONDAY, end=MONDAY + days * DAY)
-    return [_local(o.start)[:5] for o in found]
+    return [local_time(o.start)[:5] for o in found]
 
 
 def _reminders_on_a_dst_change_day(
@@ -289,7 +292,7 @@ def _reminders_on_a_dst_change_day(
     [due] = crm.reminders.due(instant)
     assert due.reminder.id == on_time.id
     assert crm.reminders.fire(instant) == 1
-    assert len(_messages(team, "reminder")) == 2
+    assert len(outbox_messages(team, "reminder")) == 2
 
 
 def _weekly_series_across_a_dst_change(team: Team, zone_name: str, sunday: date) -> None:
@@ -349,14 +352,14 @@ class NotificationConformance:
 
     @pytest.fixture
     def team(self, crm_factory: CrmFactory, clock: ManualClock, mail: RecordingChannel) -> Team:
-        return _team(crm_factory(clock=clock, plugins=[mail]), clock, mail)
+        return open_team(crm_factory(clock=clock, plugins=[mail]), clock, mail)
 
     # --- reminder rules --------------------------------------------------------------
 
     def test_notifications_seed_reminders_count_back_from_the_tz_aware_start(
         self, team: Team
     ) -> None:
-        task = _task(team)
+        task = team_task(team)
         for before in ("0 минут", "4 часов", "3 дней"):
             team.crm.reminders.add(task, before)
         rules = team.crm.reminders.of(task)
@@ -366,7 +369,11 @@ class NotificationConformance:
             "3 дней до начала",
         ]
         assert [r.next_at for r in rules] == [MONDAY, MONDAY - 4 * HOUR, MONDAY - 3 * DAY]
-        assert [_local(r.next_at) for r in rules] == ["10.11 09:00", "10.11 05:00", "07.11 09:00"]
+        assert [local_time(r.next_at) for r in rules] == [
+            "10.11 09:00",
+            "10.11 05:00",
+            "07.11 09:00",
+        ]
         first = rules[0]
         assert (first.anchor, first.fired, first.acknowledged_by) == (Anchor.START, 0, ())
         # Read back from storage as the enum members they were stored as.
@@ -377,11 +384,11 @@ class NotificationConformance:
     def test_notifications_reminder_anchored_at_the_end_counts_back_from_the_end(
         self, team: Team
     ) -> None:
-        task = _task(team)
+        task = team_task(team)
         reminder = team.crm.reminders.add(task, "90 minutes", anchor="end")
         assert reminder.anchor is Anchor.END
         assert reminder.next_at == MONDAY + 9 * HOUR - 90 * MINUTE
-        assert _local(reminder.next_at) == "10.11 16:30"
+        assert local_time(reminder.next_at) == "10.11 16:30"
         assert reminder.describe() == "90 минут до окончания"
 
     @pytest.mark.parametrize(
@@ -397,23 +404,23 @@ class NotificationConformance:
     def test_notifications_reminder_goes_to_the_chosen_people_of_the_task(
         self, team: Team, recipients: list[str], codes: list[str]
     ) -> None:
-        task = _task(team)
+        task = team_task(team)
         team.crm.reminders.add(task, "1 hour", recipients=recipients, channels=["in_app"])
         [due] = team.crm.reminders.due(MONDAY - HOUR)
         assert team.codes(due.recipients) == codes
         assert team.crm.reminders.fire(MONDAY - HOUR) == len(codes)
-        assert _queued(team, "reminder") == [(code, "in_app") for code in codes]
+        assert queued_to(team, "reminder") == [(code, "in_app") for code in codes]
 
     def test_notifications_reminder_for_the_controller_reaches_the_author_of_a_task_without_one(
         self, team: Team
     ) -> None:
-        task = _task(team, controller=None)
+        task = team_task(team, controller=None)
         team.crm.reminders.add(task, "1 hour", recipients=["controller"])
         [due] = team.crm.reminders.due(MONDAY)
         assert due.recipients == (team.boss.id,)
 
     def test_notifications_reminder_skips_executors_who_declined(self, team: Team) -> None:
-        task = _task(team)
+        task = team_task(team)
         team.crm.reminders.add(task, "1 hour", recipients=["executors"])
         _, melnyk_row = team.crm.tasks.executors(task)
         team.as_(team.melnyk).tasks.decline(melnyk_row)
@@ -424,8 +431,8 @@ class NotificationConformance:
         self, team: Team
     ) -> None:
         reminders = team.crm.reminders
-        first = _task(team, "Перша")
-        second = _task(team, "Друга", start=MONDAY + DAY)
+        first = team_task(team, "Перша")
+        second = team_task(team, "Друга", start=MONDAY + DAY)
         hour_before = reminders.add(first, "1 hour")
         at_start = reminders.add(first, "0 minutes")
         next_day = reminders.add(second, "1 hour")
@@ -446,7 +453,7 @@ class NotificationConformance:
     ) -> None:
         crm = team.crm
         done, cancelled, archived = (
-            _task(team, name, executors=[team.ivanov])
+            team_task(team, name, executors=[team.ivanov])
             for name in ("Зроблено", "Скасовано", "Архів")
         )
         for task in (done, cancelled, archived):
@@ -460,23 +467,23 @@ class NotificationConformance:
         crm.tasks.archive(archived.id)
         assert crm.reminders.due(MONDAY + DAY) == []
         assert crm.reminders.fire(MONDAY + DAY) == 0
-        assert _queued(team, "reminder") == []
+        assert queued_to(team, "reminder") == []
 
     def test_notifications_firing_queues_one_message_per_recipient_and_channel(
         self, team: Team
     ) -> None:
         crm = team.crm
-        task = _task(team)
+        task = team_task(team)
         crm.reminders.add(task, "4 часов")
         assert crm.reminders.fire(MONDAY - 4 * HOUR) == 5
-        assert _queued(team, "reminder") == [
+        assert queued_to(team, "reminder") == [
             ("22", "email"),
             ("22", "in_app"),
             ("23", "in_app"),  # Мельник has no e-mail
             ("3", "email"),
             ("3", "in_app"),
         ]
-        mail = _message(team, team.ivanov, "email", "reminder")
+        mail = one_message(team, team.ivanov, "email", "reminder")
         assert mail.address == "ivanov@intelserv.com"
         assert mail.subject == "Напоминание: Кошторис"
         assert "Начало: 10/11/2014 09:00" in mail.body
@@ -489,19 +496,19 @@ class NotificationConformance:
         self, team: Team
     ) -> None:
         crm = team.crm
-        task = _task(team)
+        task = team_task(team)
         crm.reminders.add(task, "0 минут")
         assert crm.reminders.fire(MONDAY) == 5
-        queued = _messages(team)
+        queued = outbox_messages(team)
         assert crm.reminders.fire(MONDAY) == 0
         assert crm.reminders.fire(MONDAY + DAY) == 0
-        assert _messages(team) == queued
+        assert outbox_messages(team) == queued
 
     def test_notifications_repeating_reminder_nags_only_those_who_did_not_acknowledge(
         self, team: Team
     ) -> None:
         crm = team.crm
-        task = _task(team)
+        task = team_task(team)
         reminder = crm.reminders.add(
             task,
             "0 минут",
@@ -514,14 +521,14 @@ class NotificationConformance:
         team.as_(team.ivanov).reminders.acknowledge(reminder)
         assert crm.reminders.fire(MONDAY + 29 * MINUTE) == 0
         assert crm.reminders.fire(MONDAY + 30 * MINUTE) == 1
-        assert _queued(team, "reminder") == [("22", "in_app"), ("23", "in_app"), ("23", "in_app")]
+        assert queued_to(team, "reminder") == [("22", "in_app"), ("23", "in_app"), ("23", "in_app")]
         assert crm.reminders.of(task)[0].next_at == MONDAY + 60 * MINUTE
 
     def test_notifications_repeating_reminder_stops_once_everyone_acknowledged(
         self, team: Team
     ) -> None:
         crm = team.crm
-        task = _task(team)
+        task = team_task(team)
         reminder = crm.reminders.add(
             task,
             "0 минут",
@@ -536,13 +543,13 @@ class NotificationConformance:
         assert done.next_at is None
         assert crm.reminders.due(MONDAY + DAY) == []
         assert crm.reminders.fire(MONDAY + DAY) == 0
-        assert len(_messages(team, "reminder")) == 2
+        assert len(outbox_messages(team, "reminder")) == 2
 
     def test_notifications_repeating_reminder_after_a_pause_fires_once_not_in_a_burst(
         self, team: Team
     ) -> None:
         crm = team.crm
-        task = _task(team)
+        task = team_task(team)
         crm.reminders.add(
             task,
             "0 минут",
@@ -558,7 +565,7 @@ class NotificationConformance:
     def test_notifications_acknowledging_as_the_system_must_name_the_employee(
         self, team: Team
     ) -> None:
-        reminder = team.crm.reminders.add(_task(team), "1 hour")
+        reminder = team.crm.reminders.add(team_task(team), "1 hour")
         with pytest.raises(ValidationError) as caught:
             team.crm.reminders.acknowledge(reminder)
         assert caught.value.field == "employee"
@@ -566,7 +573,7 @@ class NotificationConformance:
 
     def test_notifications_moving_the_task_makes_its_reminders_due_anew(self, team: Team) -> None:
         crm = team.crm
-        task = _task(team)
+        task = team_task(team)
         crm.reminders.add(task, "1 day")
         crm.reminders.add(task, "1 hour", anchor="end")
         assert crm.reminders.fire(MONDAY + 8 * HOUR) == 10
@@ -580,7 +587,7 @@ class NotificationConformance:
 
     def test_notifications_renaming_the_task_leaves_its_reminders_alone(self, team: Team) -> None:
         crm = team.crm
-        task = _task(team)
+        task = team_task(team)
         crm.reminders.add(task, "1 hour")
         crm.reminders.fire(MONDAY)
         rules = crm.reminders.of(task)
@@ -590,7 +597,7 @@ class NotificationConformance:
     def test_notifications_bad_reminder_names_the_field_and_writes_nothing(
         self, team: Team
     ) -> None:
-        task = _task(team)
+        task = team_task(team)
         kept = team.crm.reminders.add(task, "3 дней")
         for arguments, field in BAD_REMINDERS:
             with pytest.raises(ValidationError) as caught:
@@ -606,7 +613,7 @@ class NotificationConformance:
         self, team: Team
     ) -> None:
         crm = team.crm
-        task = _task(team)
+        task = team_task(team)
         reminder = crm.reminders.add(task, "1 hour")
         crm.reminders.fire(MONDAY)
         changed = crm.reminders.update(reminder.id, before="2 hours", channels="in_app")
@@ -644,7 +651,7 @@ class NotificationConformance:
 
     def test_notifications_repeat_weekly_stores_the_series_on_the_task(self, team: Team) -> None:
         crm = team.crm
-        task = _task(team, length=HOUR, executors=[team.ivanov], watchers=[])
+        task = team_task(team, length=HOUR, executors=[team.ivanov], watchers=[])
         series = crm.tasks.repeat(task, "weekly", weekdays=["mon", "wed", "fri"], count=6)
         assert (series.frequency, series.weekdays, series.count) == ("weekly", (0, 2, 4), 6)
         assert (series.template_id, series.start, series.time_zone) == (
@@ -672,7 +679,7 @@ class NotificationConformance:
 
     def test_notifications_bad_repeat_names_the_field_and_writes_nothing(self, team: Team) -> None:
         crm = team.crm
-        task = _task(team, length=HOUR)
+        task = team_task(team, length=HOUR)
         for rule, options, field in BAD_RULES:
             with pytest.raises(ValidationError) as caught:
                 crm.tasks.repeat(task, rule, **options)
@@ -684,7 +691,7 @@ class NotificationConformance:
         self, team: Team
     ) -> None:
         crm = team.crm
-        task = _task(team, length=HOUR)
+        task = team_task(team, length=HOUR)
         # The series takes the task's zone; an option naming another one, or any
         # unknown option, is refused by its own name.
         cases: list[tuple[dict[str, Any], str]] = [
@@ -711,11 +718,11 @@ class NotificationConformance:
         task = _repeating(team, "daily", count=5)
         assert crm.tasks.materialise(MONDAY - MINUTE) == []
         [tuesday] = crm.tasks.materialise(MONDAY)  # one day before Tuesday's occurrence
-        assert _local(tuesday.planned_start) == "11.11 09:00"
+        assert local_time(tuesday.planned_start) == "11.11 09:00"
         assert crm.tasks.materialise(MONDAY) == []
         assert crm.tasks.materialise(MONDAY + HOUR) == []
         rest = crm.tasks.materialise(MONDAY + 30 * DAY)
-        assert [_local(t.planned_start) for t in rest] == [
+        assert [local_time(t.planned_start) for t in rest] == [
             "12.11 09:00",
             "13.11 09:00",
             "14.11 09:00",
@@ -732,7 +739,7 @@ class NotificationConformance:
     def test_notifications_materialise_never_passes_until(self, team: Team) -> None:
         task = _repeating(team, "daily", until=MONDAY + 2 * DAY)
         made = team.crm.tasks.materialise(MONDAY + 30 * DAY)
-        assert [_local(t.planned_start) for t in made] == ["11.11 09:00", "12.11 09:00"]
+        assert [local_time(t.planned_start) for t in made] == ["11.11 09:00", "12.11 09:00"]
         assert _occurrence_days(team, task, 30) == ["10.11", "11.11", "12.11"]
 
     def test_notifications_until_given_as_a_date_ends_with_that_day(self, team: Team) -> None:
@@ -749,7 +756,7 @@ class NotificationConformance:
                 team.ivanov, start=date(2014, 11, 10), end=date(2014, 11, 16), bucket="day"
             )
             return [
-                (_local(item.start), item.unmade)
+                (local_time(item.start), item.unmade)
                 for cell in calendar.employees[0].cells
                 for item in cell.tasks
             ]
@@ -781,7 +788,7 @@ class NotificationConformance:
     ) -> None:
         crm = team.crm
         crm.fields.define("task", "note", label="Примітка", type="text")
-        task = _task(
+        task = team_task(
             team,
             executors=[
                 team.ivanov,
@@ -825,7 +832,7 @@ class NotificationConformance:
         ]
         assert reminders[1].recipients == (Recipient.WATCHERS,)
         assert crm.fields.values(copy) == {"note": "щотижня"}
-        assigned = [m for m in _messages(team, "task_assigned") if m.entity_id == copy.id]
+        assigned = [m for m in outbox_messages(team, "task_assigned") if m.entity_id == copy.id]
         assert team.codes(m.recipient_id for m in assigned if m.channel == "in_app") == [
             "22",
             "23",
@@ -839,7 +846,7 @@ class NotificationConformance:
         assert series.exceptions == (MONDAY + 2 * DAY,)
         assert _occurrence_days(team, task, 14) == ["10.11", "11.11", "13.11", "14.11"]
         made = crm.tasks.materialise(MONDAY + 30 * DAY)
-        assert [_local(t.planned_start)[:5] for t in made] == ["11.11", "13.11", "14.11"]
+        assert [local_time(t.planned_start)[:5] for t in made] == ["11.11", "13.11", "14.11"]
 
     def test_notifications_skipping_a_materialised_occurrence_cancels_its_task(
         self, team: Team
@@ -852,7 +859,7 @@ class NotificationConformance:
         assert crm.tasks.get(task.id).status is TaskStatus.ASSIGNED
         assert _occurrence_days(team, task, 14) == ["10.11", "12.11", "13.11", "14.11"]
         made = crm.tasks.materialise(MONDAY + 30 * DAY)
-        assert [_local(t.planned_start)[:5] for t in made] == ["12.11", "13.11", "14.11"]
+        assert [local_time(t.planned_start)[:5] for t in made] == ["12.11", "13.11", "14.11"]
 
     def test_notifications_skipping_what_is_no_occurrence_is_refused(self, team: Team) -> None:
         task = _repeating(team, "daily", count=5)
@@ -902,7 +909,7 @@ class NotificationConformance:
             "Нове",
         ]
         later = crm.tasks.materialise(MONDAY + 30 * DAY)
-        assert [(t.name, _local(t.planned_start)[:5]) for t in later] == [
+        assert [(t.name, local_time(t.planned_start)[:5]) for t in later] == [
             ("Нове", "13.11"),
             ("Нове", "14.11"),
         ]
@@ -976,13 +983,13 @@ class NotificationConformance:
 
     def test_notifications_assigning_tells_the_executor_not_the_author(self, team: Team) -> None:
         crm = team.crm
-        task = _task(team, executors=[team.ivanov, team.boss, team.melnyk])
-        assert _queued(team, "task_assigned") == [
+        task = team_task(team, executors=[team.ivanov, team.boss, team.melnyk])
+        assert queued_to(team, "task_assigned") == [
             ("22", "email"),
             ("22", "in_app"),
             ("23", "in_app"),
         ]
-        mail = _message(team, team.ivanov, "email")
+        mail = one_message(team, team.ivanov, "email")
         assert (mail.address, mail.subject) == (
             "ivanov@intelserv.com",
             "Назначена задача: Кошторис",
@@ -991,7 +998,7 @@ class NotificationConformance:
         assert "Поставил: Бондарчук Василь Петрович" in mail.body
         team.as_(team.boss).tasks.add_executor(task, team.petrova)
         team.as_(team.oleg).tasks.add_executor(task, team.oleg)
-        assert _queued(team, "task_assigned") == [
+        assert queued_to(team, "task_assigned") == [
             ("2", "email"),
             ("2", "in_app"),
             ("22", "email"),
@@ -1003,10 +1010,10 @@ class NotificationConformance:
     def test_notifications_status_change_tells_the_task_people_but_the_actor(
         self, team: Team
     ) -> None:
-        task = _task(team)
+        task = team_task(team)
         ivanov_row, _ = team.crm.tasks.executors(task)
         team.as_(team.ivanov).tasks.accept(ivanov_row)
-        assert _queued(team, "task_status") == [
+        assert queued_to(team, "task_status") == [
             ("1", "email"),
             ("1", "in_app"),
             ("2", "email"),
@@ -1015,31 +1022,31 @@ class NotificationConformance:
             ("3", "email"),
             ("3", "in_app"),
         ]
-        note = _message(team, team.boss, "in_app", "task_status")
+        note = one_message(team, team.boss, "in_app", "task_status")
         assert note.subject == "Кошторис: Принято"
         assert "Поставлена задача → Принято" in note.body
         team.as_(team.ivanov).tasks.start(ivanov_row)
-        assert len(_messages(team, "task_status")) == 14
+        assert len(outbox_messages(team, "task_status")) == 14
         team.crm.tasks.postpone(task.id)
         assert team.codes(
-            m.recipient_id for m in _messages(team, "task_status") if m.channel == "in_app"
+            m.recipient_id for m in outbox_messages(team, "task_status") if m.channel == "in_app"
         ) == ["1", "1", "1", "2", "2", "2", "22", "23", "23", "23", "3", "3", "3"]
 
     def test_notifications_mention_tells_the_mentioned_once(self, team: Team) -> None:
-        task = _task(team)
+        task = team_task(team)
         boss = team.as_(team.boss).discussion
         comment = boss.post(task, "@22, @1 перевірте суми", mentions=[team.petrova])
-        assert _queued(team, "mention") == [
+        assert queued_to(team, "mention") == [
             ("2", "email"),
             ("2", "in_app"),
             ("22", "email"),
             ("22", "in_app"),
         ]
-        note = _message(team, team.ivanov, "in_app", "mention")
+        note = one_message(team, team.ivanov, "in_app", "mention")
         assert note.subject == "Бондарчук Василь Петрович: Кошторис"
         assert (note.entity_kind, note.entity_id) == ("task", task.id)
         boss.edit(comment, "@22 та @23, перевірте суми")
-        assert _queued(team, "mention") == [
+        assert queued_to(team, "mention") == [
             ("2", "email"),
             ("2", "in_app"),
             ("22", "email"),
@@ -1054,25 +1061,25 @@ class NotificationConformance:
         call = crm.telephony.missed_call("044 206 72 22", employee=team.ivanov, at=at, call_id="p1")
         assert (call.client_id, call.outcome, call.occurred_at) == (pdv.id, "пропущен", at)
         assert [e.id for e in crm.timeline(pdv)] == [call.id]
-        assert _queued(team, "missed_call") == [("22", "email"), ("22", "in_app")]
-        note = _message(team, team.ivanov, "in_app", "missed_call")
+        assert queued_to(team, "missed_call") == [("22", "email"), ("22", "in_app")]
+        note = one_message(team, team.ivanov, "in_app", "missed_call")
         assert note.subject == "Пропущенный звонок: ПДВ"
         assert (note.entity_kind, note.entity_id) == ("event", call.id)
         again = crm.telephony.missed_call("0442067222", employee="22", at=at, call_id="p1")
         assert again.id == call.id
-        assert len(_messages(team, "missed_call")) == 2
+        assert len(outbox_messages(team, "missed_call")) == 2
         with pytest.raises(ValidationError) as caught:
             crm.telephony.missed_call("0442067222", employee="nobody", call_id="p2")
         assert caught.value.field == "employee"
-        assert len(_messages(team, "missed_call")) == 2
+        assert len(outbox_messages(team, "missed_call")) == 2
 
     def test_notifications_overdue_task_is_announced_once_per_deadline(self, team: Team) -> None:
         crm = team.crm
-        task = _task(team, start=date(2014, 11, 5), length=DAY)
+        task = team_task(team, start=date(2014, 11, 5), length=DAY)
         deadline_passed = datetime(2014, 11, 7, 0, 0, tzinfo=KYIV)  # end of the 6th in Kyiv
         assert crm.notifications.announce_overdue(deadline_passed - MINUTE) == 0
         assert crm.notifications.announce_overdue(deadline_passed + MINUTE) == 5
-        assert _queued(team, "task_overdue") == [
+        assert queued_to(team, "task_overdue") == [
             ("22", "email"),
             ("22", "in_app"),
             ("23", "in_app"),
@@ -1085,13 +1092,13 @@ class NotificationConformance:
         assert crm.notifications.announce_overdue(datetime(2014, 11, 10, 23, tzinfo=KYIV)) == 0
         report = crm.notifications.dispatch(datetime(2014, 11, 11, 0, 1, tzinfo=KYIV))
         assert report.overdue == 5
-        assert len(_messages(team, "task_overdue")) == 10
+        assert len(outbox_messages(team, "task_overdue")) == 10
 
     def test_notifications_overdue_task_is_announced_from_its_first_overdue_moment(
         self, team: Team
     ) -> None:
         crm = team.crm
-        task = _task(team, start=date(2014, 11, 5), length=DAY)
+        task = team_task(team, start=date(2014, 11, 5), length=DAY)
         deadline_passed = datetime(2014, 11, 7, 0, 0, tzinfo=KYIV)
         assert not task.is_overdue(deadline_passed - MINUTE)
         assert task.is_overdue(deadline_passed)
@@ -1100,14 +1107,14 @@ class NotificationConformance:
     def test_notifications_overdue_is_judged_in_each_person_s_zone(self, team: Team) -> None:
         crm = team.crm
         crm.employees.update(team.ivanov, time_zone="America/New_York")
-        _task(team, start=date(2014, 11, 5), length=DAY, executors=[team.ivanov])
+        team_task(team, start=date(2014, 11, 5), length=DAY, executors=[team.ivanov])
         kyiv_midnight = datetime(2014, 11, 7, 0, 0, tzinfo=KYIV)
         new_york_midnight = datetime(2014, 11, 7, 0, 0, tzinfo=ZoneInfo("America/New_York"))
         assert crm.notifications.announce_overdue(kyiv_midnight + MINUTE) == 2
-        assert _queued(team, "task_overdue") == [("3", "email"), ("3", "in_app")]
+        assert queued_to(team, "task_overdue") == [("3", "email"), ("3", "in_app")]
         assert crm.notifications.announce_overdue(new_york_midnight - MINUTE) == 0
         assert crm.notifications.announce_overdue(new_york_midnight) == 2
-        assert team.codes(m.recipient_id for m in _messages(team, "task_overdue")) == [
+        assert team.codes(m.recipient_id for m in outbox_messages(team, "task_overdue")) == [
             "22",
             "22",
             "3",
@@ -1118,13 +1125,13 @@ class NotificationConformance:
         self, team: Team
     ) -> None:
         crm = team.crm
-        done = _task(team, "Зроблено", start=date(2014, 11, 5), length=DAY)
+        done = team_task(team, "Зроблено", start=date(2014, 11, 5), length=DAY)
         crm.tasks.cancel(done.id)
         assert crm.notifications.announce_overdue(datetime(2014, 11, 7, 12, tzinfo=KYIV)) == 0
-        _task(team, "Давнє", start=date(2014, 11, 5), length=DAY)
+        team_task(team, "Давнє", start=date(2014, 11, 5), length=DAY)
         # Eight and a half days after the deadline: past the dispatcher's look-back.
         assert crm.notifications.announce_overdue(datetime(2014, 11, 15, 12, tzinfo=KYIV)) == 0
-        assert _messages(team, "task_overdue") == []
+        assert outbox_messages(team, "task_overdue") == []
         assert crm.notifications.announce_overdue(datetime(2014, 11, 13, 12, tzinfo=KYIV)) == 5
 
     def test_notifications_preferences_default_and_can_be_set(self, team: Team) -> None:
@@ -1148,14 +1155,14 @@ class NotificationConformance:
         assert again.id == chosen.id
         assert notifications.preferences(team.ivanov)["task_assigned"] == ("in_app",)
         assert notifications.preferences(team.ivanov)["mention"] == ("in_app", "email")
-        _assign(team, team.ivanov)
-        assert _queued(team, "task_assigned") == [("22", "in_app")]
+        assign_task(team, team.ivanov)
+        assert queued_to(team, "task_assigned") == [("22", "in_app")]
 
     def test_notifications_empty_preference_opts_out(self, team: Team) -> None:
         team.crm.notifications.set_preference(team.ivanov, kind="task_status", channels=[])
-        task = _task(team)
+        task = team_task(team)
         team.crm.tasks.postpone(task.id)
-        assert team.codes(m.recipient_id for m in _messages(team, "task_status")) == [
+        assert team.codes(m.recipient_id for m in outbox_messages(team, "task_status")) == [
             "1",
             "1",
             "2",
@@ -1164,16 +1171,16 @@ class NotificationConformance:
             "3",
             "3",
         ]
-        assert len(_messages(team, "task_assigned")) == 3  # another kind: still told
+        assert len(outbox_messages(team, "task_assigned")) == 3  # another kind: still told
 
     def test_notifications_sms_goes_to_the_mobile_number_and_only_to_those_with_one(
         self, team: Team
     ) -> None:
         for employee in (team.oleg, team.ivanov):
             team.crm.notifications.set_preference(employee, kind="task_status", channels=["sms"])
-        task = _task(team)
+        task = team_task(team)
         team.crm.tasks.postpone(task.id)
-        [sms] = [m for m in _messages(team, "task_status") if m.channel == "sms"]
+        [sms] = [m for m in outbox_messages(team, "task_status") if m.channel == "sms"]
         assert (team.code(sms.recipient_id), sms.address) == ("3", "+380671234567")
         ivanov = team.crm.notifications.outbox(recipient=team.ivanov)
         assert {m.kind for m in ivanov} == {"task_assigned"}  # no mobile number: no SMS
@@ -1182,10 +1189,10 @@ class NotificationConformance:
         self, team: Team
     ) -> None:
         team.crm.notifications.set_preference(team.oleg, kind="reminder", channels=["email"])
-        task = _task(team)
+        task = team_task(team)
         team.crm.reminders.add(task, "1 hour", channels=["in_app"])
         team.crm.reminders.fire(MONDAY)
-        assert _queued(team, "reminder") == [("22", "in_app"), ("23", "in_app"), ("3", "email")]
+        assert queued_to(team, "reminder") == [("22", "in_app"), ("23", "in_app"), ("3", "email")]
 
     def test_notifications_bad_preference_names_the_field_and_writes_nothing(
         self, team: Team
@@ -1199,20 +1206,20 @@ class NotificationConformance:
         assert notifications.preferences(team.ivanov) == before
 
     def test_notifications_employee_without_e_mail_gets_no_e_mail(self, team: Team) -> None:
-        _assign(team, team.melnyk)
+        assign_task(team, team.melnyk)
         team.crm.telephony.missed_call("0442067222", employee=team.melnyk)
-        assert _queued(team) == [("23", "in_app"), ("23", "in_app")]
+        assert queued_to(team) == [("23", "in_app"), ("23", "in_app")]
 
     def test_notifications_archived_employees_are_told_nothing(self, team: Team) -> None:
         crm = team.crm
-        task = _task(team)
+        task = team_task(team)
         crm.reminders.add(task, "1 hour", recipients=["executors", "watchers"])
         crm.employees.archive(team.petrova)
         crm.employees.archive(team.melnyk)
-        told = {m.id for m in _messages(team)}
+        told = {m.id for m in outbox_messages(team)}
         crm.tasks.postpone(task.id)
         crm.reminders.fire(MONDAY)
-        fresh = [m for m in _messages(team) if m.id not in told]
+        fresh = [m for m in outbox_messages(team) if m.id not in told]
         assert {m.kind for m in fresh} == {"task_status", "reminder"}
         assert {team.code(m.recipient_id) for m in fresh} == {"1", "22", "3"}
 
@@ -1220,12 +1227,12 @@ class NotificationConformance:
 
     def test_notifications_in_app_message_lands_in_the_inbox_exactly_once(self, team: Team) -> None:
         crm = team.crm
-        task = _assign(team, team.ivanov)
+        task = assign_task(team, team.ivanov)
         report = crm.notifications.dispatch()
         assert (report.sent, report.failed, report.dead) == (2, 0, 0)
         assert not report.delivered_nothing
         [item] = crm.notifications.inbox(team.ivanov)
-        message = _message(team, team.ivanov, "in_app")
+        message = one_message(team, team.ivanov, "in_app")
         assert (item.message_id, item.kind, item.subject) == (
             message.id,
             "task_assigned",
@@ -1245,10 +1252,10 @@ class NotificationConformance:
     def test_notifications_inbox_reads_newest_first_and_is_marked_read(self, team: Team) -> None:
         crm = team.crm
         notifications = crm.notifications
-        _assign(team, team.ivanov, "Перша")
+        assign_task(team, team.ivanov, "Перша")
         notifications.dispatch()
         team.clock.advance(minutes=5)
-        _assign(team, team.ivanov, "Друга")
+        assign_task(team, team.ivanov, "Друга")
         notifications.dispatch()
         second, first = notifications.inbox(team.ivanov)
         assert (first.subject, second.subject) == (
@@ -1275,10 +1282,10 @@ class NotificationConformance:
     def test_notifications_channel_gets_the_message_key_address_and_subject(
         self, team: Team
     ) -> None:
-        task = _assign(team, team.ivanov)
+        task = assign_task(team, team.ivanov)
         team.crm.notifications.dispatch()
         [delivery] = team.mail.attempts
-        message = _message(team, team.ivanov, "email")
+        message = one_message(team, team.ivanov, "email")
         assert (delivery.key, delivery.channel, delivery.kind) == (
             message.key,
             "email",
@@ -1299,10 +1306,10 @@ class NotificationConformance:
     def test_notifications_failed_delivery_is_retried_after_the_backoff(self, team: Team) -> None:
         notifications = team.crm.notifications
         team.mail.failures = 1
-        _assign(team, team.ivanov)
+        assign_task(team, team.ivanov)
         report = notifications.dispatch()
         assert (report.sent, report.failed) == (1, 1)  # the in-app one went
-        failed = _message(team, team.ivanov, "email")
+        failed = one_message(team, team.ivanov, "email")
         assert (failed.status.value, failed.attempts, failed.last_error) == (
             "failed",
             1,
@@ -1314,7 +1321,7 @@ class NotificationConformance:
         assert len(team.mail.attempts) == 1
         team.clock.advance(seconds=1)
         assert notifications.dispatch().sent == 1
-        sent = _message(team, team.ivanov, "email")
+        sent = one_message(team, team.ivanov, "email")
         assert (sent.status.value, sent.attempts, sent.sent_at) == ("sent", 2, team.clock())
         assert [d.attempt for d in team.mail.attempts] == [1, 2]
         assert len({d.key for d in team.mail.attempts}) == 1
@@ -1322,9 +1329,9 @@ class NotificationConformance:
     def test_notifications_permanent_failure_is_dead_at_once(self, team: Team) -> None:
         notifications = team.crm.notifications
         team.mail.permanent = True
-        _assign(team, team.ivanov)
+        assign_task(team, team.ivanov)
         assert notifications.dispatch().dead == 1
-        dead = _message(team, team.ivanov, "email")
+        dead = one_message(team, team.ivanov, "email")
         assert (dead.status.value, dead.attempts, dead.last_error) == ("dead", 1, "no such mailbox")
         team.clock.advance(days=1)
         notifications.dispatch()
@@ -1334,27 +1341,27 @@ class NotificationConformance:
     def test_notifications_message_is_dead_after_the_last_attempt(self, team: Team) -> None:
         notifications = team.crm.notifications
         team.mail.failures = MAX_ATTEMPTS + 5
-        _assign(team, team.ivanov)
+        assign_task(team, team.ivanov)
         statuses = []
         for attempt in range(1, MAX_ATTEMPTS + 1):
             notifications.dispatch()
-            statuses.append(_message(team, team.ivanov, "email").status.value)
+            statuses.append(one_message(team, team.ivanov, "email").status.value)
             team.clock.now += retry_delay(attempt)
         assert statuses == ["failed"] * (MAX_ATTEMPTS - 1) + ["dead"]
         assert [d.attempt for d in team.mail.attempts] == list(range(1, MAX_ATTEMPTS + 1))
         team.clock.advance(days=1)
         notifications.dispatch()
         assert len(team.mail.attempts) == MAX_ATTEMPTS
-        assert _message(team, team.ivanov, "email").attempts == MAX_ATTEMPTS
+        assert one_message(team, team.ivanov, "email").attempts == MAX_ATTEMPTS
 
     def test_notifications_retry_revives_a_dead_message(self, team: Team) -> None:
         notifications = team.crm.notifications
         team.mail.permanent = True
-        _assign(team, team.ivanov)
+        assign_task(team, team.ivanov)
         notifications.dispatch()
         team.mail.permanent = False
         team.clock.advance(hours=2)
-        dead = _message(team, team.ivanov, "email")
+        dead = one_message(team, team.ivanov, "email")
         revived = notifications.retry(dead)
         assert (revived.status.value, revived.attempts, revived.next_attempt_at) == (
             "pending",
@@ -1362,12 +1369,12 @@ class NotificationConformance:
             team.clock(),
         )
         assert notifications.dispatch().sent == 1
-        sent = _message(team, team.ivanov, "email")
+        sent = one_message(team, team.ivanov, "email")
         assert (sent.status.value, sent.attempts) == ("sent", 1)
         with pytest.raises(ValidationError) as caught:
             notifications.retry(sent.id)
         assert caught.value.field == "message"
-        assert _message(team, team.ivanov, "email") == sent
+        assert one_message(team, team.ivanov, "email") == sent
         with pytest.raises(NotFound):
             notifications.retry(uuid4())
 
@@ -1376,11 +1383,11 @@ class NotificationConformance:
     ) -> None:
         notifications = team.crm.notifications
         notifications.set_preference(team.oleg, kind="task_assigned", channels=["sms", "in_app"])
-        _assign(team, team.oleg)
+        assign_task(team, team.oleg)
         assert notifications.dispatch().sent == 1
         team.clock.advance(days=1)
         notifications.dispatch()
-        waiting = _message(team, team.oleg, "sms")
+        waiting = one_message(team, team.oleg, "sms")
         assert (waiting.status.value, waiting.attempts) == ("pending", 0)
         sms = RecordingChannel("sms")
         worker = crm_factory(clock=team.clock, plugins=[sms])
@@ -1392,24 +1399,24 @@ class NotificationConformance:
         self, team: Team
     ) -> None:
         team.mail.crash = True
-        _assign(team, team.ivanov)
-        _assign(team, team.petrova, "Звіт")
+        assign_task(team, team.ivanov)
+        assign_task(team, team.petrova, "Звіт")
         report = team.crm.notifications.dispatch()
         assert (report.sent, report.failed, report.dead) == (2, 2, 0)
         for employee in (team.ivanov, team.petrova):
-            failed = _message(team, employee, "email")
+            failed = one_message(team, employee, "email")
             assert (failed.status.value, failed.last_error) == (
                 "failed",
                 "RuntimeError: the gateway fell over",
             )
-            assert _message(team, employee, "in_app").status.value == "sent"
+            assert one_message(team, employee, "in_app").status.value == "sent"
             assert len(team.crm.notifications.inbox(employee)) == 1
 
     def test_notifications_claim_left_by_a_crashed_dispatcher_lapses_after_the_lease(
         self, team: Team
     ) -> None:
         notifications = team.crm.notifications
-        _assign(team, team.ivanov)
+        assign_task(team, team.ivanov)
         lease = timedelta(minutes=5)
         claimed = notifications._claim(team.clock(), 100, lease)  # then the process dies
         assert len(claimed) == 2
@@ -1422,12 +1429,12 @@ class NotificationConformance:
         assert notifications.dispatch().sent == 2
         assert [d.attempt for d in team.mail.attempts] == [2]
         assert len(notifications.inbox(team.ivanov)) == 1
-        assert {m.status.value for m in _messages(team)} == {"sent"}
+        assert {m.status.value for m in outbox_messages(team)} == {"sent"}
 
     def test_notifications_dispatch_delivers_at_most_limit_messages(self, team: Team) -> None:
         notifications = team.crm.notifications
-        _assign(team, team.ivanov)
-        _assign(team, team.petrova, "Звіт")
+        assign_task(team, team.ivanov)
+        assign_task(team, team.petrova, "Звіт")
         assert notifications.dispatch(limit=3).sent == 3
         assert notifications.dispatch(limit=3).sent == 1
         assert notifications.dispatch(limit=3).delivered_nothing
@@ -1437,17 +1444,17 @@ class NotificationConformance:
     ) -> None:
         notifications = team.crm.notifications
         team.mail.failures = 1
-        _assign(team, team.ivanov)
+        assign_task(team, team.ivanov)
         later = team.clock() + 2 * HOUR
         notifications.dispatch(later)
-        failed = _message(team, team.ivanov, "email")
+        failed = one_message(team, team.ivanov, "email")
         assert failed.next_attempt_at == later + retry_delay(1)
         notifications.dispatch(later)
         assert len(team.mail.attempts) == 1
 
     def test_notifications_dispatch_also_materialises_fires_and_announces(self, team: Team) -> None:
         crm = team.crm
-        task = _task(team, length=HOUR, executors=[team.ivanov], watchers=[])
+        task = team_task(team, length=HOUR, executors=[team.ivanov], watchers=[])
         crm.reminders.add(task, "0 минут", recipients=["executors"], channels=["in_app"])
         crm.tasks.repeat(task.id, "daily", count=2)
         team.clock.now = MONDAY
@@ -1457,19 +1464,19 @@ class NotificationConformance:
         assert kinds == ["reminder", "task_assigned", "task_assigned"]
 
     def test_notifications_dispatch_at_a_naive_time_is_refused(self, team: Team) -> None:
-        _assign(team, team.ivanov)
+        assign_task(team, team.ivanov)
         notifications = team.crm.notifications
         for now in (datetime(2014, 11, 10, 9, 0), "2014-11-10T09:00:00Z"):
             for call in (notifications.dispatch, notifications.announce_overdue):
                 with pytest.raises(ValidationError) as caught:
                     call(now)  # type: ignore[arg-type]  # refused at run time too
                 assert caught.value.field == "now"
-        assert {m.status.value for m in _messages(team)} == {"pending"}
+        assert {m.status.value for m in outbox_messages(team)} == {"pending"}
 
     def test_notifications_outbox_filters_by_status_and_recipient(self, team: Team) -> None:
         notifications = team.crm.notifications
-        _assign(team, team.ivanov)
-        _assign(team, team.melnyk, "Звіт")
+        assign_task(team, team.ivanov)
+        assign_task(team, team.melnyk, "Звіт")
         team.mail.failures = 1
         notifications.dispatch()
         assert [m.channel for m in notifications.outbox(status="failed")] == ["email"]
@@ -1491,9 +1498,9 @@ class NotificationConformance:
 
         def half_done() -> None:
             with crm.transaction():
-                task = _task(team, "Не буде")
+                task = team_task(team, "Не буде")
                 crm.discussion.post(task, "@22 гляньте")
-                assert {m.kind for m in _messages(team)} == {"task_assigned", "mention"}
+                assert {m.kind for m in outbox_messages(team)} == {"task_assigned", "mention"}
                 raise RuntimeError("the caller changed its mind")
 
         with pytest.raises(RuntimeError):
@@ -1504,9 +1511,9 @@ class NotificationConformance:
 
     def test_notifications_fired_reminder_rolled_back_is_still_due(self, team: Team) -> None:
         crm = team.crm
-        task = _task(team)
+        task = team_task(team)
         crm.reminders.add(task, "1 hour")
-        queued = _messages(team)
+        queued = outbox_messages(team)
 
         def half_done() -> None:
             with crm.transaction():
@@ -1515,7 +1522,7 @@ class NotificationConformance:
 
         with pytest.raises(RuntimeError):
             half_done()
-        assert _messages(team) == queued
+        assert outbox_messages(team) == queued
         [stored] = crm.reminders.of(task)
         assert (stored.next_at, stored.fired) == (MONDAY - HOUR, 0)
         assert crm.reminders.fire(MONDAY) == 5

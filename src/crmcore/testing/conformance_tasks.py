@@ -58,16 +58,18 @@ __all__ = ["TaskConformance"]
 CrmFactory = Callable[..., CRM]
 START = datetime(2014, 11, 5, 9, 0, tzinfo=UTC)
 END = date(2014, 11, 28)
-KYIV_ZONE = ZoneInfo("Europe/Kyiv")
+KYIV = ZoneInfo("Europe/Kyiv")
 #: A well-formed cursor of the "due" order that holds no position.
 _EMPTY_CURSOR = base64.urlsafe_b64encode(json.dumps(["due", []]).encode()).decode().rstrip("=")
 
 
-def _day(day: int, month: int = 11) -> date:
+def day_2014(day: int, month: int = 11) -> date:
+    """The ``day`` of ``month`` (November unless told) in 2014."""
     return date(2014, month, day)
 
 
-def _utc(day: int, hour: int = 0, minute: int = 0, month: int = 11) -> datetime:
+def utc_2014(day: int, hour: int = 0, minute: int = 0, month: int = 11) -> datetime:
+    """That moment of a day of 2014 (November unless told), in UTC."""
     return datetime(2014, month, day, hour, minute, tzinfo=UTC)
 
 
@@ -90,7 +92,8 @@ class Office:
         return self.crm.acting_as(employee)
 
 
-def _office(crm: CRM, clock: ManualClock) -> Office:
+def open_office(crm: CRM, clock: ManualClock) -> Office:
+    """The seed brochure's people, clients and project, created on ``crm``."""
     boss = crm.employees.create(code="1", name="Бондарчук Василь Петрович")
     oleg = crm.employees.create(code="3", name="Кононов Олег Васильович", extension="203")
     ivanov = crm.employees.create(code="22", name="Иванов Иван Иванович")
@@ -122,7 +125,7 @@ def _shelter(office: Office) -> tuple[Task, list[Executor]]:
     crm = office.crm
     task = office.as_(office.boss).tasks.create(
         "задача Укрытие",
-        start=_day(5),
+        start=day_2014(5),
         end=END,
         controller=office.oleg,
         type="ВхЗ",
@@ -130,9 +133,9 @@ def _shelter(office: Office) -> tuple[Task, list[Executor]]:
         contact=office.contact,
         project=office.project,
         executors=[
-            {"employee": "22", "start": _day(5), "end": _day(6)},
-            {"employee": office.melnyk, "start": _day(6), "end": _day(14)},
-            {"employee": office.ivanov, "start": _day(10), "end": END, "comment": "монтаж"},
+            {"employee": "22", "start": day_2014(5), "end": day_2014(6)},
+            {"employee": office.melnyk, "start": day_2014(6), "end": day_2014(14)},
+            {"employee": office.ivanov, "start": day_2014(10), "end": END, "comment": "монтаж"},
         ],
     )
     _, second, third = crm.tasks.executors(task)
@@ -142,12 +145,12 @@ def _shelter(office: Office) -> tuple[Task, list[Executor]]:
     ivanov.accept(third)
     melnyk.report_progress(second, 8)
     ivanov.report_progress(third, 12)
-    melnyk.log_work(second, 8, on=_day(6), note="розмітка")
-    ivanov.log_work(third, 24, on=_day(10), note="каркас")
+    melnyk.log_work(second, 8, on=day_2014(6), note="розмітка")
+    ivanov.log_work(third, 24, on=day_2014(10), note="каркас")
     return crm.tasks.get(task.id), crm.tasks.executors(task)
 
 
-def _simple(
+def simple_task(
     office: Office,
     name: str = "Кошторис",
     *,
@@ -160,12 +163,12 @@ def _simple(
     options.setdefault("controller", office.oleg)
     options.setdefault("client", office.neptune)
     options.setdefault("end", END)
-    options.setdefault("start", _day(5))
+    options.setdefault("start", day_2014(5))
     task = crm.tasks.create(name, executors=list(executors), **options)
     return task, office.crm.tasks.executors(task)
 
 
-def _footprint(crm: CRM, task: Task) -> tuple[object, ...]:
+def footprint(crm: CRM, task: Task) -> tuple[object, ...]:
     """Everything a refused call about ``task`` must leave as it was."""
     stored = crm.tasks.get(task.id)
     timeline: tuple[UUID, ...] = ()
@@ -182,7 +185,8 @@ def _footprint(crm: CRM, task: Task) -> tuple[object, ...]:
     )
 
 
-def _names(tasks: Iterable[Task]) -> list[str]:
+def task_names(tasks: Iterable[Task]) -> list[str]:
+    """The names of ``tasks``, in their order."""
     return [task.name for task in tasks]
 
 
@@ -239,7 +243,7 @@ class TaskConformance:
 
     @pytest.fixture
     def office(self, crm_factory: CrmFactory, task_clock: ManualClock) -> Office:
-        return _office(crm_factory(clock=task_clock), task_clock)
+        return open_office(crm_factory(clock=task_clock), task_clock)
 
     # --- the seed task and the roll-up ------------------------------------------------
 
@@ -307,7 +311,7 @@ class TaskConformance:
         self, office: Office
     ) -> None:
         crm = office.crm
-        task, (small, large, third) = _simple(
+        task, (small, large, third) = simple_task(
             office,
             executors=[
                 {"employee": office.ivanov, "planned_hours": 10},
@@ -326,7 +330,7 @@ class TaskConformance:
 
     def test_tasks_roll_up_uses_equal_weights_without_planned_hours(self, office: Office) -> None:
         crm = office.crm
-        task, rows = _simple(office, executors=[office.ivanov, office.melnyk, office.oleg])
+        task, rows = simple_task(office, executors=[office.ivanov, office.melnyk, office.oleg])
         crm.tasks.report_progress(rows[0], 50)
         crm.tasks.report_progress(rows[1], 10)
         assert crm.tasks.get(task.id).percent_done == 20
@@ -335,7 +339,7 @@ class TaskConformance:
         crm.tasks.decline(rows[0])
         crm.tasks.decline(rows[1])
         assert crm.tasks.get(task.id).percent_done == 0  # no counting rows left
-        other, (weighted, unweighted) = _simple(
+        other, (weighted, unweighted) = simple_task(
             office,
             "Частково",
             executors=[{"employee": office.ivanov, "planned_hours": 10}, office.melnyk],
@@ -346,7 +350,9 @@ class TaskConformance:
 
     def test_tasks_manual_progress_is_set_by_hand(self, office: Office) -> None:
         crm = office.crm
-        task, rows = _simple(office, executors=[office.ivanov], progress="manual", percent_done=40)
+        task, rows = simple_task(
+            office, executors=[office.ivanov], progress="manual", percent_done=40
+        )
         assert task.percent_done == 40
         crm.tasks.report_progress(rows[0], 90)
         crm.tasks.log_work(rows[0], 3)
@@ -364,7 +370,7 @@ class TaskConformance:
 
     def test_tasks_workflow_happy_path_to_completion(self, office: Office) -> None:
         crm = office.crm
-        task, (mine, his) = _simple(office, executors=[office.ivanov, office.melnyk])
+        task, (mine, his) = simple_task(office, executors=[office.ivanov, office.melnyk])
         ivanov, melnyk = office.as_(office.ivanov).tasks, office.as_(office.melnyk).tasks
 
         def status() -> TaskStatus:
@@ -405,7 +411,7 @@ class TaskConformance:
 
     def test_tasks_send_back_keeps_the_rows_and_executors_restart(self, office: Office) -> None:
         crm = office.crm
-        task, (mine, his) = _simple(office, executors=[office.ivanov, office.melnyk])
+        task, (mine, his) = simple_task(office, executors=[office.ivanov, office.melnyk])
         ivanov, melnyk = office.as_(office.ivanov).tasks, office.as_(office.melnyk).tasks
         ivanov.start(mine)
         ivanov.log_work(mine, 5)
@@ -434,7 +440,7 @@ class TaskConformance:
         self, office: Office, before: str
     ) -> None:
         crm = office.crm
-        task, (row,) = _simple(office, executors=[office.ivanov])
+        task, (row,) = simple_task(office, executors=[office.ivanov])
         _bring(crm, task, row, before)
         postponed = office.as_(office.boss).tasks.postpone(task, comment="чекаємо")
         assert postponed.status is TaskStatus.POSTPONED
@@ -446,18 +452,18 @@ class TaskConformance:
 
     def test_tasks_cancel_and_reopen(self, office: Office) -> None:
         crm = office.crm
-        task, (row,) = _simple(office, executors=[office.ivanov])
+        task, (row,) = simple_task(office, executors=[office.ivanov])
         crm.tasks.start(row)
         cancelled = office.as_(office.boss).tasks.cancel(task, comment="не актуально")
         assert cancelled.status is TaskStatus.CANCELLED
-        assert not crm.tasks.registry(overdue=True, now=_utc(1, month=12)).items
+        assert not crm.tasks.registry(overdue=True, now=utc_2014(1, month=12)).items
         with pytest.raises(ValidationError) as caught:
             crm.tasks.add_executor(task, office.melnyk)
         assert caught.value.field == "task"
         reopened = office.as_(office.oleg).tasks.reopen(task)
         assert reopened.status is TaskStatus.RETURNED
         assert crm.tasks.add_executor(task, office.melnyk).employee_id == office.melnyk.id
-        on_review_cancel, (other,) = _simple(office, "Другий", executors=[office.melnyk])
+        on_review_cancel, (other,) = simple_task(office, "Другий", executors=[office.melnyk])
         crm.tasks.start(other)
         crm.tasks.finish(other)
         assert crm.tasks.cancel(on_review_cancel).status is TaskStatus.CANCELLED
@@ -494,9 +500,9 @@ class TaskConformance:
         self, office: Office, status: str, action: str, kind: str
     ) -> None:
         crm = office.crm
-        task, (row,) = _simple(office, executors=[office.ivanov])
+        task, (row,) = simple_task(office, executors=[office.ivanov])
         _bring(crm, task, row, status)
-        before = _footprint(crm, task)
+        before = footprint(crm, task)
         target: Task | Executor = (
             row if action in ("accept", "decline", "start", "finish") else task
         )
@@ -509,7 +515,7 @@ class TaskConformance:
             assert caught.value.kind == "executor"
         else:
             assert (caught.value.kind, caught.value.status) == ("task", status)
-        assert _footprint(crm, task) == before
+        assert footprint(crm, task) == before
 
     @pytest.mark.parametrize(
         ("who", "action", "on"),
@@ -534,7 +540,7 @@ class TaskConformance:
         self, office: Office, who: str, action: str, on: str
     ) -> None:
         crm = office.crm
-        task, (row, other) = _simple(office, executors=[office.ivanov, office.melnyk])
+        task, (row, other) = simple_task(office, executors=[office.ivanov, office.melnyk])
         crm.tasks.start(row)
         crm.tasks.start(other)
         if action in ("complete", "send_back", "reopen"):
@@ -542,7 +548,7 @@ class TaskConformance:
             crm.tasks.finish(other)
         if action == "reopen":
             crm.tasks.complete(task)
-        before = _footprint(crm, task)
+        before = footprint(crm, task)
         tasks = office.as_(getattr(office, who)).tasks
 
         def attempt() -> object:
@@ -554,11 +560,11 @@ class TaskConformance:
 
         with pytest.raises(PermissionDenied):
             attempt()
-        assert _footprint(crm, task) == before
+        assert footprint(crm, task) == before
 
     def test_tasks_controller_and_author_make_their_own_moves(self, office: Office) -> None:
         crm = office.crm
-        task, (row,) = _simple(office, executors=[office.ivanov])
+        task, (row,) = simple_task(office, executors=[office.ivanov])
         controller = office.as_(office.oleg).tasks
         assert controller.report_progress(row, 30).percent_done == 30
         assert controller.log_work(row, 1.5).hours == Decimal("1.50")
@@ -569,7 +575,7 @@ class TaskConformance:
         assert author.resume(task).status is TaskStatus.RETURNED
         assert author.cancel(task).status is TaskStatus.CANCELLED
         assert author.reopen(task).status is TaskStatus.RETURNED
-        uncontrolled, (own,) = _simple(office, "Без контролера", executors=[office.melnyk])
+        uncontrolled, (own,) = simple_task(office, "Без контролера", executors=[office.melnyk])
         crm.tasks.update(uncontrolled.id, controller=None)
         office.as_(office.melnyk).tasks.start(own)
         office.as_(office.melnyk).tasks.finish(own)
@@ -578,14 +584,14 @@ class TaskConformance:
 
     def test_tasks_executor_may_submit_the_task(self, office: Office) -> None:
         # TASK_TRANSITIONS lets an executor of the task submit it for review.
-        task, (row,) = _simple(office, executors=[office.ivanov])
+        task, (row,) = simple_task(office, executors=[office.ivanov])
         ivanov = office.as_(office.ivanov).tasks
         ivanov.start(row)
         assert ivanov.submit(task, comment="можна дивитись").status is TaskStatus.ON_REVIEW
 
     def test_tasks_system_actor_may_make_every_move(self, office: Office) -> None:
         crm = office.crm
-        task, (row, group) = _simple(
+        task, (row, group) = simple_task(
             office,
             executors=[office.ivanov, {"kind": "department", "group": "Монтажний відділ"}],
         )
@@ -616,24 +622,30 @@ class TaskConformance:
                 "finish_to_start",
                 timedelta(hours=6),
                 "planned_start",
-                _utc(5, 6),
-                (_utc(5, 6), _utc(7, 6)),
+                utc_2014(5, 6),
+                (utc_2014(5, 6), utc_2014(7, 6)),
             ),
             (
                 "start_to_start",
                 timedelta(hours=6),
                 "planned_start",
-                _utc(3, 6),
-                (_utc(3, 6), _utc(5, 6)),
+                utc_2014(3, 6),
+                (utc_2014(3, 6), utc_2014(5, 6)),
             ),
             (
                 "finish_to_finish",
                 timedelta(hours=6),
                 "planned_end",
-                _utc(5, 6),
-                (_utc(3, 6), _utc(5, 6)),
+                utc_2014(5, 6),
+                (utc_2014(3, 6), utc_2014(5, 6)),
             ),
-            ("start_to_finish", timedelta(days=2), "planned_end", _utc(5), (_utc(3), _utc(5))),
+            (
+                "start_to_finish",
+                timedelta(days=2),
+                "planned_end",
+                utc_2014(5),
+                (utc_2014(3), utc_2014(5)),
+            ),
         ],
     )
     def test_tasks_dependency_of_each_kind_binds_dates_with_its_lag(
@@ -646,9 +658,9 @@ class TaskConformance:
         moved: tuple[datetime, datetime],
     ) -> None:
         crm = office.crm
-        before, _ = _simple(office, "Попередня", start=_utc(3), end=_utc(5))
-        after, (row,) = _simple(
-            office, "Наступна", start=_utc(2), end=_utc(4), executors=[office.ivanov]
+        before, _ = simple_task(office, "Попередня", start=utc_2014(3), end=utc_2014(5))
+        after, (row,) = simple_task(
+            office, "Наступна", start=utc_2014(2), end=utc_2014(4), executors=[office.ivanov]
         )
         dependency = crm.tasks.add_dependency(before, after, kind=kind, lag=lag)
         assert (dependency.kind, dependency.lag) == (DependencyKind(kind), lag)
@@ -674,12 +686,12 @@ class TaskConformance:
         self, office: Office
     ) -> None:
         crm = office.crm
-        a, _ = _simple(office, "A")
-        b, _ = _simple(office, "B")
-        c, _ = _simple(office, "C")
+        a, _ = simple_task(office, "A")
+        b, _ = simple_task(office, "B")
+        c, _ = simple_task(office, "C")
         first = crm.tasks.add_dependency(a, b)
         crm.tasks.add_dependency(b, c, kind="start_to_start")
-        footprints = [_footprint(crm, t) for t in (a, b, c)]
+        footprints = [footprint(crm, t) for t in (a, b, c)]
         for predecessor, successor in ((b, a), (c, a), (c, b), (a, a)):
             with pytest.raises(ValidationError) as caught:
                 crm.tasks.add_dependency(predecessor, successor)
@@ -691,7 +703,7 @@ class TaskConformance:
         with pytest.raises(ValidationError) as unknown:
             crm.tasks.add_dependency(a, UUID(int=7))
         assert unknown.value.field == "successor"
-        assert [_footprint(crm, t) for t in (a, b, c)] == footprints
+        assert [footprint(crm, t) for t in (a, b, c)] == footprints
         crm.tasks.remove_dependency(first)
         assert crm.tasks.dependencies(b)[0] == []
         assert crm.tasks.add_dependency(b, a).predecessor_id == b.id  # no cycle any more
@@ -700,74 +712,74 @@ class TaskConformance:
         self, office: Office
     ) -> None:
         crm = office.crm
-        dig, _ = _simple(office, "Котлован", start=_utc(3), end=_utc(5))
-        pour, (pour_row,) = _simple(
-            office, "Фундамент", start=_utc(5), end=_utc(8), executors=[office.ivanov]
+        dig, _ = simple_task(office, "Котлован", start=utc_2014(3), end=utc_2014(5))
+        pour, (pour_row,) = simple_task(
+            office, "Фундамент", start=utc_2014(5), end=utc_2014(8), executors=[office.ivanov]
         )
-        walls, (walls_row,) = _simple(
+        walls, (walls_row,) = simple_task(
             office,
             "Стіни",
-            start=_utc(8),
-            end=_utc(12),
-            executors=[{"employee": office.melnyk, "start": _utc(9), "end": _utc(10)}],
+            start=utc_2014(8),
+            end=utc_2014(12),
+            executors=[{"employee": office.melnyk, "start": utc_2014(9), "end": utc_2014(10)}],
         )
-        roof, _ = _simple(office, "Дах", start=_utc(20), end=_utc(22))
-        apart, _ = _simple(office, "Окремо", start=_utc(5), end=_utc(6))
+        roof, _ = simple_task(office, "Дах", start=utc_2014(20), end=utc_2014(22))
+        apart, _ = simple_task(office, "Окремо", start=utc_2014(5), end=utc_2014(6))
         crm.tasks.add_dependency(dig, pour)
         crm.tasks.add_dependency(pour, walls)
         crm.tasks.add_dependency(walls, roof)  # roof has slack: it does not move
         assert crm.tasks.conflicts() == []
-        late = crm.tasks.update(dig, end=_utc(6, 12))
+        late = crm.tasks.update(dig, end=utc_2014(6, 12))
         assert len(crm.tasks.conflicts()) == 1
         moved = crm.tasks.reschedule(late)
         assert [(t.name, t.planned_start, t.planned_end) for t in moved] == [
-            ("Фундамент", _utc(6, 12), _utc(9, 12)),
-            ("Стіни", _utc(9, 12), _utc(13, 12)),
+            ("Фундамент", utc_2014(6, 12), utc_2014(9, 12)),
+            ("Стіни", utc_2014(9, 12), utc_2014(13, 12)),
         ]
         [row] = crm.tasks.executors(pour)
         assert (row.id, row.planned_start, row.planned_end) == (
             pour_row.id,
-            _utc(6, 12),
-            _utc(9, 12),
+            utc_2014(6, 12),
+            utc_2014(9, 12),
         )
         [row] = crm.tasks.executors(walls)
         assert (row.id, row.planned_start, row.planned_end) == (
             walls_row.id,
-            _utc(10, 12),
-            _utc(11, 12),
+            utc_2014(10, 12),
+            utc_2014(11, 12),
         )
-        assert crm.tasks.get(roof.id).planned_start == _utc(20)
+        assert crm.tasks.get(roof.id).planned_start == utc_2014(20)
         assert crm.tasks.get(apart.id) == apart
-        crm.tasks.update(late, end=_utc(4))  # earlier: nothing ever moves back
+        crm.tasks.update(late, end=utc_2014(4))  # earlier: nothing ever moves back
         assert crm.tasks.reschedule(dig) == []
-        assert crm.tasks.get(pour.id).planned_start == _utc(6, 12)
+        assert crm.tasks.get(pour.id).planned_start == utc_2014(6, 12)
         assert crm.tasks.conflicts() == []
 
     # --- Gantt -----------------------------------------------------------------------------
 
     def test_tasks_gantt_has_rows_lanes_links_and_the_critical_path(self, office: Office) -> None:
         crm = office.crm
-        dig, _ = _simple(
+        dig, _ = simple_task(
             office,
             "Викопати котлован",
-            start=_utc(3),
-            end=_utc(5),
+            start=utc_2014(3),
+            end=utc_2014(5),
             project=office.project,
             executors=[office.melnyk],
             colour="red",
         )
-        order, _ = _simple(
-            office, "Замовити бетон", start=_utc(3), end=_utc(4), project=office.project
+        order, _ = simple_task(
+            office, "Замовити бетон", start=utc_2014(3), end=utc_2014(4), project=office.project
         )
-        pour, _ = _simple(
+        pour, _ = simple_task(
             office,
             "Залити фундамент",
-            start=_utc(5),
-            end=_utc(8),
+            start=utc_2014(5),
+            end=utc_2014(8),
             project=office.project,
             executors=[office.ivanov, {"kind": "department", "group": "Монтажний відділ"}],
         )
-        _simple(office, "Інший проєкт", start=_utc(1), end=_utc(30))
+        simple_task(office, "Інший проєкт", start=utc_2014(1), end=utc_2014(30))
         crm.tasks.add_dependency(dig, pour)
         crm.tasks.add_dependency(order, pour, lag=timedelta(hours=12))
         gantt = crm.tasks.gantt(project=office.project)
@@ -784,7 +796,7 @@ class TaskConformance:
             "Иванов Иван Иванович",
             "Монтажний відділ",
         ]
-        assert (gantt.rows[2].start, gantt.rows[2].end) == (_utc(5), _utc(8))
+        assert (gantt.rows[2].start, gantt.rows[2].end) == (utc_2014(5), utc_2014(8))
         assert [(link.predecessor_id, link.successor_id, link.lag) for link in gantt.links] == [
             (dig.id, pour.id, timedelta(0)),
             (order.id, pour.id, timedelta(hours=12)),
@@ -799,7 +811,7 @@ class TaskConformance:
 
     def test_tasks_discussion_mentions_edits_and_client_timeline(self, office: Office) -> None:
         crm = office.crm
-        task, _ = _simple(office, "Узгодити кошторис")
+        task, _ = simple_task(office, "Узгодити кошторис")
         ivanov = office.as_(office.ivanov)
         office.clock.advance(minutes=5)
         comment = ivanov.discussion.post(
@@ -887,21 +899,21 @@ class TaskConformance:
             "note": 'O\'Brien "лапки"; DROP TABLE tasks; --',
             "qty": 5,
             "amount": "12.50",
-            "due": _day(1, month=12),
-            "signed": datetime(2014, 11, 5, 11, 30, tzinfo=KYIV_ZONE),
+            "due": day_2014(1, month=12),
+            "signed": datetime(2014, 11, 5, 11, 30, tzinfo=KYIV),
             "paid": False,
             "region": "Львів",
             "works": ["вікна", "дах"],
             "owner": "22",
             "buyer": office.pdv,
         }
-        task, _ = _simple(office, fields=values)
+        task, _ = simple_task(office, fields=values)
         expected = {
             "note": 'O\'Brien "лапки"; DROP TABLE tasks; --',
             "qty": 5,
             "amount": Decimal("12.5"),
-            "due": _day(1, month=12),
-            "signed": _utc(5, 9, 30),
+            "due": day_2014(1, month=12),
+            "signed": utc_2014(5, 9, 30),
             "paid": False,
             "region": "Львів",
             "works": ("дах", "вікна"),
@@ -926,7 +938,7 @@ class TaskConformance:
     ) -> None:
         crm = office.crm
         self._define_every_type(crm)
-        task, _ = _simple(office, fields={"works": ["дах"], "note": "текст", "qty": 3})
+        task, _ = simple_task(office, fields={"works": ["дах"], "note": "текст", "qty": 3})
         cleared = crm.fields.set(task, {"works": [], "note": None})
         assert crm.fields.values(task) == {"qty": 3}
         assert cleared == {"qty": 3}  # an emptied multi-choice is no value, as values() says
@@ -939,10 +951,10 @@ class TaskConformance:
             "task", "works", label="Роботи", type="multi_choice", choices=["дах"], required=True
         )
         with pytest.raises(ValidationError) as caught:
-            _simple(office, fields={"works": []})
+            simple_task(office, fields={"works": []})
         assert caught.value.field == "fields.works"
-        assert _names(crm.tasks.registry()) == []
-        task, _ = _simple(office, fields={"works": ["дах"]})
+        assert task_names(crm.tasks.registry()) == []
+        task, _ = simple_task(office, fields={"works": ["дах"]})
         with pytest.raises(ValidationError) as emptied:
             crm.fields.set(task, {"works": []})
         assert emptied.value.field == "fields.works"
@@ -979,11 +991,11 @@ class TaskConformance:
         crm = office.crm
         self._define_every_type(crm)
         with pytest.raises(ValidationError) as caught:
-            _simple(office, fields={"note": "добре", name: value})
+            simple_task(office, fields={"note": "добре", name: value})
         assert caught.value.field == f"fields.{name}"
-        assert _names(crm.tasks.registry(include_archived=True)) == []
+        assert task_names(crm.tasks.registry(include_archived=True)) == []
         assert len(crm.timeline(office.neptune)) == 0
-        task, _ = _simple(office, fields={"qty": 1})
+        task, _ = simple_task(office, fields={"qty": 1})
         with pytest.raises(ValidationError) as again:
             crm.fields.set(task, {"qty": 2, name: value})
         assert again.value.field == f"fields.{name}"
@@ -1012,17 +1024,19 @@ class TaskConformance:
         crm.fields.define("task", "boss", label="Керівник", type="employee", default="3")
         crm.fields.define("task", "act", label="Номер акту", type="text", required=True)
         with pytest.raises(ValidationError) as caught:
-            _simple(office)
+            simple_task(office)
         assert caught.value.field == "fields.act"
-        assert _names(crm.tasks.registry(include_archived=True)) == []
-        task, _ = _simple(office, fields={"act": "А-17"})
+        assert task_names(crm.tasks.registry(include_archived=True)) == []
+        task, _ = simple_task(office, fields={"act": "А-17"})
         assert crm.fields.values(task) == {
             "region": "Київ",
             "works": ("стіни",),
             "boss": office.oleg.id,
             "act": "А-17",
         }
-        other, _ = _simple(office, "Інша", fields={"act": "А-18", "region": "Львів", "works": []})
+        other, _ = simple_task(
+            office, "Інша", fields={"act": "А-18", "region": "Львів", "works": []}
+        )
         assert crm.fields.values(other) == {
             "region": "Львів",
             "boss": office.oleg.id,
@@ -1050,7 +1064,7 @@ class TaskConformance:
         crm.fields.define(
             "task", "works", label="Роботи", type="multi_choice", choices=["дах", "стіни"]
         )
-        task, _ = _simple(office, fields={"qty": 5})
+        task, _ = simple_task(office, fields={"qty": 5})
         office.clock.advance(minutes=3)
         office.as_(office.oleg).fields.set(task, {"qty": 7, "works": ["стіни", "дах"]})
         office.as_(office.oleg).fields.set(task, {"qty": 7})  # no change: no history
@@ -1070,7 +1084,7 @@ class TaskConformance:
         for call in (
             lambda: crm.fields.set(task, {"qty": 8}),
             lambda: crm.tasks.registry(fields={"qty": 7}),
-            lambda: _simple(office, "Нова", fields={"qty": 1}),
+            lambda: simple_task(office, "Нова", fields={"qty": 1}),
         ):
             with pytest.raises(ValidationError) as caught:
                 call()
@@ -1126,7 +1140,7 @@ class TaskConformance:
         crm = office.crm
         self._define_every_type(crm)
         quoted = 'O\'Brien "лапки"; DROP TABLE crm_tasks; --'
-        _simple(
+        simple_task(
             office,
             "Перша",
             fields={
@@ -1138,7 +1152,7 @@ class TaskConformance:
                 "paid": True,
             },
         )
-        _simple(
+        simple_task(
             office,
             "Друга",
             fields={
@@ -1150,11 +1164,11 @@ class TaskConformance:
                 "paid": False,
             },
         )
-        _simple(office, "Третя", fields={"works": ["вікна"], "qty": 10})
-        _simple(office, "Четверта")
+        simple_task(office, "Третя", fields={"works": ["вікна"], "qty": 10})
+        simple_task(office, "Четверта")
 
         def found(**filters: Any) -> list[str]:
-            return sorted(_names(crm.tasks.registry(fields=filters)))
+            return sorted(task_names(crm.tasks.registry(fields=filters)))
 
         assert found(works="стіни") == ["Друга", "Перша"]
         assert found(works="дах") == ["Перша"]
@@ -1172,7 +1186,7 @@ class TaskConformance:
         assert found(works="стіни", region="Львів") == ["Друга"]
         assert found(works="стіни", qty=1, paid=True) == ["Перша"]
         assert found(works="дах", region="Львів") == []
-        assert _names(crm.tasks.registry(fields={"works": "стіни"}, text="друга")) == ["Друга"]
+        assert task_names(crm.tasks.registry(fields={"works": "стіни"}, text="друга")) == ["Друга"]
         assert len(crm.tasks.registry()) == 4  # quoted values were only data
         counts = crm.tasks.counts(fields={"works": "стіни"})
         assert counts[TaskStatus.ASSIGNED] == 2
@@ -1198,8 +1212,8 @@ class TaskConformance:
         assert crm.fields.values(office.pdv) == {}  # defaults apply to new entities only
         plain = crm.clients.create(code="90000017", name="Звичайний")
         assert crm.fields.values(plain) == {"vip": False}
-        contact = crm.contacts.create(client, name="Оксана", fields={"birthday": _day(3, 3)})
-        assert crm.fields.values(contact) == {"birthday": _day(3, 3)}
+        contact = crm.contacts.create(client, name="Оксана", fields={"birthday": day_2014(3, 3)})
+        assert crm.fields.values(contact) == {"birthday": day_2014(3, 3)}
         event = crm.events.log(client, type="ВхЗ", fields={"minutes": 7})
         assert crm.fields.values(event) == {"minutes": 7}
         project = crm.projects.create(code="5", name="Проект №5", fields={"budget": "1000.50"})
@@ -1313,8 +1327,8 @@ class TaskConformance:
 
     def test_tasks_links_to_documents_and_events(self, office: Office) -> None:
         crm = office.crm
-        task, _ = _simple(office)
-        other, _ = _simple(office, "Інша")
+        task, _ = simple_task(office)
+        other, _ = simple_task(office, "Інша")
         invoice = crm.links.add(task, ("invoice", "INV-1"), note="рахунок")
         assert (invoice.source_kind, invoice.source_id) == ("task", task.id)
         assert (invoice.target_kind, invoice.target_id, invoice.note) == (
@@ -1390,7 +1404,7 @@ class TaskConformance:
         boss = office.as_(office.boss)
         report = boss.tasks.create(
             "Звіт",
-            end=_day(6),
+            end=day_2014(6),
             executors=[office.ivanov],
             controller=office.oleg,
             client=office.neptune,
@@ -1400,7 +1414,7 @@ class TaskConformance:
         crm.tasks.start(crm.tasks.executors(report)[0])
         estimate = boss.tasks.create(
             "Кошторис даху",
-            end=_day(20),
+            end=day_2014(20),
             executors=[office.melnyk],
             controller=office.oleg,
             client=office.pdv,
@@ -1409,7 +1423,7 @@ class TaskConformance:
         crm.tasks.accept(crm.tasks.executors(estimate)[0])
         mount = boss.tasks.create(
             "Монтаж",
-            end=_day(7),
+            end=day_2014(7),
             executors=[office.ivanov, office.melnyk],
             client=office.neptune,
             priority="urgent",
@@ -1418,9 +1432,11 @@ class TaskConformance:
             crm.tasks.start(row)
             crm.tasks.finish(row)
         crm.tasks.complete(mount)
-        old = boss.tasks.create("Архівна", end=_day(6), executors=[office.ivanov])
+        old = boss.tasks.create("Архівна", end=day_2014(6), executors=[office.ivanov])
         crm.tasks.archive(old)
-        later = crm.tasks.create("Грудень", start=_day(1, 12), end=_day(5, 12), priority="low")
+        later = crm.tasks.create(
+            "Грудень", start=day_2014(1, 12), end=day_2014(5, 12), priority="low"
+        )
         return {
             "report": crm.tasks.get(report.id),
             "estimate": crm.tasks.get(estimate.id),
@@ -1432,10 +1448,10 @@ class TaskConformance:
     def test_tasks_registry_filters_alone_and_combined(self, office: Office) -> None:
         crm = office.crm
         made = self._registry_set(office)
-        now = _utc(10, 12)
+        now = utc_2014(10, 12)
 
         def found(**filters: Any) -> list[str]:
-            return sorted(_names(crm.tasks.registry(**filters, limit=100)))
+            return sorted(task_names(crm.tasks.registry(**filters, limit=100)))
 
         assert found() == ["Грудень", "Звіт", "Кошторис даху", "Монтаж"]
         assert found(include_archived=True) == [
@@ -1459,11 +1475,11 @@ class TaskConformance:
         assert found(priority="urgent") == ["Монтаж"]
         assert found(priority=["high", Priority.LOW]) == ["Грудень", "Звіт"]
         assert found(overdue=True, now=now) == ["Звіт"]
-        assert found(overdue=True, now=_utc(25)) == ["Звіт", "Кошторис даху"]
+        assert found(overdue=True, now=utc_2014(25)) == ["Звіт", "Кошторис даху"]
         assert found(overdue=True, now=now, include_archived=True) == ["Архівна", "Звіт"]
-        assert found(period=(_day(1, 12), _day(31, 12))) == ["Грудень"]
-        assert found(period=(_day(6), _day(6))) == ["Звіт", "Кошторис даху", "Монтаж"]
-        assert found(period=(_utc(21, 12), _utc(30))) == []
+        assert found(period=(day_2014(1, 12), day_2014(31, 12))) == ["Грудень"]
+        assert found(period=(day_2014(6), day_2014(6))) == ["Звіт", "Кошторис даху", "Монтаж"]
+        assert found(period=(utc_2014(21, 12), utc_2014(30))) == []
         assert found(text="КОШТОРИС") == ["Кошторис даху"]
         assert found(text="покрівлі") == ["Кошторис даху"]
         assert found(text="   ") == found()
@@ -1471,7 +1487,7 @@ class TaskConformance:
             executor=office.ivanov, status=["in_progress", "accepted"], overdue=True, now=now
         ) == ["Звіт"]
         assert found(executor=office.melnyk, status="accepted", overdue=True, now=now) == []
-        assert found(executor=office.melnyk, status="accepted", overdue=True, now=_utc(25)) == [
+        assert found(executor=office.melnyk, status="accepted", overdue=True, now=utc_2014(25)) == [
             "Кошторис даху"
         ]
         assert found(client=office.neptune, priority="urgent", status="completed") == ["Монтаж"]
@@ -1503,8 +1519,8 @@ class TaskConformance:
             name: crm.employees.create(code=f"z-{name}", name=name, time_zone=zone)
             for name, zone in zones.items()
         }
-        task, _ = _simple(
-            office, "Звіт", start=_utc(3), end=_utc(10, 23, 30), executors=[office.ivanov]
+        task, _ = simple_task(
+            office, "Звіт", start=utc_2014(3), end=utc_2014(10, 23, 30), executors=[office.ivanov]
         )
         expected = [task.id] if overdue else []
         if viewer == "system":
@@ -1523,10 +1539,12 @@ class TaskConformance:
         # end=date(2014, 11, 10) means "by the end of the 10th" (the card shows
         # 10/11/2014); on the 11th, in the task's and viewer's zone, it is late.
         crm = office.crm
-        task, _ = _simple(office, "Звіт", start=_day(3), end=_day(10), executors=[office.ivanov])
+        task, _ = simple_task(
+            office, "Звіт", start=day_2014(3), end=day_2014(10), executors=[office.ivanov]
+        )
         assert crm.tasks.card(task).render().splitlines()[-2].split("\t")[4] == "10/11/2014"
-        evening = datetime(2014, 11, 10, 23, 59, tzinfo=KYIV_ZONE)
-        next_morning = datetime(2014, 11, 11, 9, 0, tzinfo=KYIV_ZONE)
+        evening = datetime(2014, 11, 10, 23, 59, tzinfo=KYIV)
+        next_morning = datetime(2014, 11, 11, 9, 0, tzinfo=KYIV)
         assert [t.id for t in crm.tasks.registry(overdue=True, now=evening)] == []
         assert [t.id for t in crm.tasks.registry(overdue=True, now=next_morning)] == [task.id]
 
@@ -1540,11 +1558,11 @@ class TaskConformance:
             "знакXпідкреслення",
             "Ёлка ЇЖАК",
         ):
-            _simple(office, name)
-        _simple(office, "Ремонт", description="Заміна ПОКРІВЛІ та\nводостоків")
+            simple_task(office, name)
+        simple_task(office, "Ремонт", description="Заміна ПОКРІВЛІ та\nводостоків")
 
         def found(text: str) -> list[str]:
-            return sorted(_names(crm.tasks.registry(text=text)))
+            return sorted(task_names(crm.tasks.registry(text=text)))
 
         assert found("даху") == ["Монтаж ДАХУ"]
         assert found("МОНТАЖ дах") == ["Монтаж ДАХУ"]
@@ -1570,7 +1588,9 @@ class TaskConformance:
         made = {}
         for name, start, end, priority, minutes in rows:
             office.clock.advance(minutes=minutes)
-            task, _ = _simple(office, name, start=_utc(start), end=_utc(end), priority=priority)
+            task, _ = simple_task(
+                office, name, start=utc_2014(start), end=utc_2014(end), priority=priority
+            )
             made[name] = task
         return made
 
@@ -1589,14 +1609,14 @@ class TaskConformance:
     ) -> None:
         crm = office.crm
         made = self._sort_set(office)
-        assert _names(crm.tasks.registry(sort=sort)) == expected
-        assert _names(crm.tasks.registry(sort=TaskSort(sort))) == expected
+        assert task_names(crm.tasks.registry(sort=sort)) == expected
+        assert task_names(crm.tasks.registry(sort=TaskSort(sort))) == expected
         for limit in (1, 2, 4):
             seen: list[str] = []
             page = crm.tasks.registry(sort=sort, limit=limit)
             while True:
                 assert len(page) <= limit
-                seen += _names(page)
+                seen += task_names(page)
                 if page.next_cursor is None:
                     break
                 page = crm.tasks.registry(sort=sort, limit=limit, cursor=page.next_cursor)
@@ -1606,7 +1626,7 @@ class TaskConformance:
         filtered = crm.tasks.registry(sort=sort, priority=["urgent", "high"], limit=1)
         names = []
         while True:
-            names += _names(filtered)
+            names += task_names(filtered)
             if filtered.next_cursor is None:
                 break
             filtered = crm.tasks.registry(
@@ -1623,11 +1643,11 @@ class TaskConformance:
         crm = office.crm
         original = self._sort_set(office)
         for index in range(7):
-            _simple(
+            simple_task(
                 office,
                 f"Задача {index % 3}",
-                start=_utc(index % 4 + 1),
-                end=_utc(index % 3 + 9),
+                start=utc_2014(index % 4 + 1),
+                end=utc_2014(index % 3 + 9),
                 priority=list(Priority)[index % 4],
             )
         before = {t.id for t in crm.tasks.registry(limit=100)}
@@ -1640,11 +1660,11 @@ class TaskConformance:
                 break
             office.clock.advance(minutes=1)
             arrivals += 1
-            _simple(
+            simple_task(
                 office,
                 f"Нова {arrivals}",
-                start=_utc(arrivals % 5 + 1),
-                end=_utc(arrivals % 4 + 9),
+                start=utc_2014(arrivals % 5 + 1),
+                end=utc_2014(arrivals % 4 + 9),
                 priority=list(Priority)[arrivals % 4],
             )
             page = crm.tasks.registry(sort=sort, limit=3, cursor=page.next_cursor)
@@ -1685,7 +1705,7 @@ class TaskConformance:
         self, office: Office, arguments: dict[str, Any], field: str
     ) -> None:
         crm = office.crm
-        _simple(office)
+        simple_task(office)
         with pytest.raises(ValidationError) as caught:
             crm.tasks.registry(**arguments)
         assert caught.value.field == field
@@ -1724,7 +1744,7 @@ class TaskConformance:
             crm.tasks.counts(executor=office.ivanov, include_archived=True)[TaskStatus.ASSIGNED]
             == 1
         )
-        late = crm.tasks.counts(overdue=True, now=_utc(25))
+        late = crm.tasks.counts(overdue=True, now=utc_2014(25))
         assert sum(late.values()) == 2
         assert crm.tasks.counts(text="кошторис", client="1")[TaskStatus.ACCEPTED] == 1
         with pytest.raises(TypeError):
@@ -1732,10 +1752,10 @@ class TaskConformance:
 
     def test_tasks_archived_task_leaves_the_registry_until_restored(self, office: Office) -> None:
         crm = office.crm
-        task, _ = _simple(office)
+        task, _ = simple_task(office)
         archived = crm.tasks.archive(task)
         assert archived.archived
-        assert _names(crm.tasks.registry()) == []
+        assert task_names(crm.tasks.registry()) == []
         assert [t.id for t in crm.tasks.registry(include_archived=True)] == [task.id]
         with pytest.raises(StaleObject):
             crm.tasks.update(task, name="зі старої копії")
@@ -1751,37 +1771,46 @@ class TaskConformance:
 
     def test_tasks_calendar_of_one_employee_by_week_and_month(self, office: Office) -> None:
         crm = office.crm
-        task, (mine, _) = _simple(
+        task, (mine, _) = simple_task(
             office,
             "Монтаж",
-            start=_day(3),
-            end=_day(16),
+            start=day_2014(3),
+            end=day_2014(16),
             executors=[
-                {"employee": office.ivanov, "planned_hours": 20, "start": _day(3), "end": _day(12)},
+                {
+                    "employee": office.ivanov,
+                    "planned_hours": 20,
+                    "start": day_2014(3),
+                    "end": day_2014(12),
+                },
                 {"employee": office.melnyk, "planned_hours": 50},
             ],
         )
-        crm.tasks.log_work(mine, 3, on=_day(4))
-        crm.tasks.log_work(mine, 5, on=_day(11))
-        shared, _ = _simple(
+        crm.tasks.log_work(mine, 3, on=day_2014(4))
+        crm.tasks.log_work(mine, 5, on=day_2014(11))
+        shared, _ = simple_task(
             office,
             "Кошторис",
-            start=_day(10),
-            end=_day(10),
+            start=day_2014(10),
+            end=day_2014(10),
             planned_hours=6,
             executors=[office.ivanov, office.melnyk],
         )
-        declined, (no,) = _simple(
+        declined, (no,) = simple_task(
             office,
             "Відмова",
-            start=_day(4),
-            end=_day(5),
+            start=day_2014(4),
+            end=day_2014(5),
             planned_hours=9,
             executors=[office.ivanov],
         )
         crm.tasks.decline(no)
-        crm.events.log(office.neptune, type="ВхЗ", employee=office.ivanov, occurred_at=_utc(4, 10))
-        weeks = crm.tasks.calendar(office.ivanov, start=_day(3), end=_day(16), bucket="week")
+        crm.events.log(
+            office.neptune, type="ВхЗ", employee=office.ivanov, occurred_at=utc_2014(4, 10)
+        )
+        weeks = crm.tasks.calendar(
+            office.ivanov, start=day_2014(3), end=day_2014(16), bucket="week"
+        )
         [me] = weeks.employees
         assert (me.employee_id, me.time_zone) == (office.ivanov.id, "Europe/Kyiv")
         assert [c.label for c in me.cells] == ["2014-W45", "2014-W46"]
@@ -1797,8 +1826,8 @@ class TaskConformance:
         ]
         assert [len(c.events) for c in me.cells] == [1, 0]
         assert (me.planned_hours, me.spent_hours) == (Decimal(23), Decimal(8))
-        assert me.cells[0].start == datetime(2014, 11, 3, tzinfo=KYIV_ZONE)
-        months = crm.tasks.calendar("22", start=_day(1), end=_day(30), bucket="month")
+        assert me.cells[0].start == datetime(2014, 11, 3, tzinfo=KYIV)
+        months = crm.tasks.calendar("22", start=day_2014(1), end=day_2014(30), bucket="month")
         [month] = months.employees[0].cells
         assert (month.label, month.planned_hours, month.spent_hours) == (
             "2014-11",
@@ -1808,29 +1837,29 @@ class TaskConformance:
         assert {t.task_id for t in month.tasks} == {task.id, shared.id}
         assert declined.id not in {t.task_id for t in month.tasks}
         with pytest.raises(ValidationError) as caught:
-            crm.tasks.calendar(office.ivanov, start=_day(3), end=_day(1))
+            crm.tasks.calendar(office.ivanov, start=day_2014(3), end=day_2014(1))
         assert caught.value.field == "end"
         with pytest.raises(ValidationError):
-            crm.tasks.calendar([], start=_day(3))
+            crm.tasks.calendar([], start=day_2014(3))
 
     def test_tasks_calendar_of_two_employees_in_different_zones(self, office: Office) -> None:
         crm = office.crm
         smith = crm.employees.create(code="30", name="Smith John", time_zone="America/New_York")
-        task, rows = _simple(
+        task, rows = simple_task(
             office,
             "Нарада",
-            start=_utc(10, 23),
-            end=_utc(11, 1),
+            start=utc_2014(10, 23),
+            end=utc_2014(11, 1),
             executors=[
                 {"employee": office.ivanov, "planned_hours": 4},
                 {"employee": smith, "planned_hours": 2},
             ],
         )
         for row in rows:
-            crm.tasks.log_work(row, 1.5, on=_utc(11, 0, 30))
+            crm.tasks.log_work(row, 1.5, on=utc_2014(11, 0, 30))
         # 23:00-01:00 UTC is 01:00-03:00 on the 11th in Kyiv but 18:00-20:00 on the 10th in
         # New York: each employee's day buckets are their own.
-        calendar = crm.tasks.calendar([smith, office.ivanov], start=_day(10), end=_day(11))
+        calendar = crm.tasks.calendar([smith, office.ivanov], start=day_2014(10), end=day_2014(11))
         us, kyiv = calendar.employees
         assert [e.employee_id for e in calendar.employees] == [smith.id, office.ivanov.id]
         assert [c.label for c in us.cells] == ["2014-11-10", "2014-11-11"]
@@ -1854,16 +1883,16 @@ class TaskConformance:
         self, office: Office
     ) -> None:
         crm = office.crm
-        task, _ = _simple(office)
+        task, _ = simple_task(office)
         office.clock.advance(minutes=1)
         row = office.as_(office.boss).tasks.add_executor(task, office.ivanov, planned_hours=8)
         office.clock.advance(minutes=1)
         office.as_(office.ivanov).tasks.accept(row)
         office.clock.advance(minutes=1)
-        entry = office.as_(office.ivanov).tasks.log_work(row, 2.5, on=_day(6), note="обмір")
+        entry = office.as_(office.ivanov).tasks.log_work(row, 2.5, on=day_2014(6), note="обмір")
         office.clock.advance(minutes=1)
         crm.tasks.update_executor(row.id, comment="з драбиною")
-        other, _ = _simple(office, "Наступна")
+        other, _ = simple_task(office, "Наступна")
         office.clock.advance(minutes=1)
         crm.tasks.add_dependency(task, other)
         office.clock.advance(minutes=1)
@@ -1899,7 +1928,7 @@ class TaskConformance:
         self, office: Office
     ) -> None:
         crm = office.crm
-        task, rows = _simple(office, executors=[office.ivanov, office.melnyk])
+        task, rows = simple_task(office, executors=[office.ivanov, office.melnyk])
         for row in rows:
             assert [c.action.value for c in crm.history.of(row)] == ["create"]
         created = [
@@ -1915,9 +1944,9 @@ class TaskConformance:
         self, office: Office
     ) -> None:
         crm = office.crm
-        task, _ = _simple(office)
+        task, _ = simple_task(office)
         row = crm.tasks.add_executor(task, office.melnyk)
-        other, _ = _simple(office, "Наступна")
+        other, _ = simple_task(office, "Наступна")
         dependency = crm.tasks.add_dependency(task, other)
         office.clock.advance(minutes=1)
         crm.tasks.remove_executor(row)
@@ -1931,13 +1960,13 @@ class TaskConformance:
 
     def test_tasks_executor_with_logged_work_cannot_be_removed(self, office: Office) -> None:
         crm = office.crm
-        task, (row,) = _simple(office, executors=[office.ivanov])
+        task, (row,) = simple_task(office, executors=[office.ivanov])
         crm.tasks.log_work(row, 1)
-        before = _footprint(crm, task)
+        before = footprint(crm, task)
         with pytest.raises(ValidationError) as caught:
             crm.tasks.remove_executor(row)
         assert caught.value.field == "executor"
-        assert _footprint(crm, task) == before
+        assert footprint(crm, task) == before
 
     def test_tasks_client_search_filters_by_user_fields(self, office: Office) -> None:
         crm = office.crm
@@ -2013,7 +2042,7 @@ class TaskConformance:
         self, office: Office
     ) -> None:
         crm = office.crm
-        task, (row,) = _simple(office, executors=[office.ivanov])
+        task, (row,) = simple_task(office, executors=[office.ivanov])
         as_ivanov = office.as_(office.ivanov)
         first = as_ivanov.tasks.log_work(row, 3, note="замір")
         second = as_ivanov.tasks.log_work(row, 5)
@@ -2027,13 +2056,13 @@ class TaskConformance:
         tab = crm.tasks.history(task)
         assert any(c.entity_id == first.id and c.field == "hours" for c in tab)
         assert any(c.entity_id == second.id and c.field == "removed" for c in tab)
-        before = _footprint(crm, task)
+        before = footprint(crm, task)
         with pytest.raises(ValidationError) as caught:
             as_ivanov.tasks.correct_work(corrected, hours=0)
         assert caught.value.field == "hours"
         with pytest.raises(PermissionDenied):
             office.as_(office.melnyk).tasks.remove_work(first)
-        assert _footprint(crm, task) == before
+        assert footprint(crm, task) == before
 
     # --- bad input --------------------------------------------------------------------------
 
@@ -2091,7 +2120,7 @@ class TaskConformance:
         with pytest.raises(ValidationError) as caught:
             office.as_(office.boss).tasks.create(name, **options)
         assert caught.value.field == field
-        assert _names(crm.tasks.registry(include_archived=True)) == []
+        assert task_names(crm.tasks.registry(include_archived=True)) == []
         assert len(crm.timeline(office.neptune)) == 0
         assert crm.tasks.counts(include_archived=True) == dict.fromkeys(TaskStatus, 0)
 
@@ -2123,8 +2152,8 @@ class TaskConformance:
         crm = office.crm
         retired = crm.employees.create(code="9", name="Пенсіонер Петро")
         crm.employees.archive(retired)
-        task, (row,) = _simple(office, executors=[office.ivanov])
-        before = _footprint(crm, task)
+        task, (row,) = simple_task(office, executors=[office.ivanov])
+        before = footprint(crm, task)
         action, argument = call.split(" ")
         tasks = crm.tasks
 
@@ -2137,27 +2166,27 @@ class TaskConformance:
             if action == "log_work":
                 return tasks.log_work(row, argument)
             if action == "update_executor":
-                change = {"planned_hours": -3, "end": _day(1), "status": "done"}[argument]
+                change = {"planned_hours": -3, "end": day_2014(1), "status": "done"}[argument]
                 return tasks.update_executor(row, **{argument: change})
             if action == "add_executor":
                 return tasks.add_executor(task, retired if argument == "retired" else argument)
             value = {
                 "controller": retired,
-                "end": _day(1),
+                "end": day_2014(1),
                 "status": "completed",
                 "controller_id": office.oleg.id,
-                "planned_end": _utc(30),
+                "planned_end": utc_2014(30),
             }[argument]
             return tasks.update(task, **{argument: value})
 
         with pytest.raises(ValidationError) as caught:
             attempt()
         assert caught.value.field == field
-        assert _footprint(crm, task) == before
+        assert footprint(crm, task) == before
 
     def test_tasks_refer_to_tasks_and_rows_by_id_only(self, office: Office) -> None:
         crm = office.crm
-        task, (row,) = _simple(office, executors=[office.ivanov])
+        task, (row,) = simple_task(office, executors=[office.ivanov])
         with pytest.raises(NotFound):
             crm.tasks.get(UUID(int=1))
         with pytest.raises(ValidationError):
@@ -2174,9 +2203,9 @@ class TaskConformance:
         duplicate = crm.clients.create(code="06951937-2", name="Нептун", phones=["050 999 88 77"])
         contact = crm.contacts.create(duplicate, name="Бухгалтер")
         project = crm.projects.create(code="9", name="Проект №9", client=duplicate)
-        first, _ = _simple(office, "Перша", client=duplicate, contact=contact, project=project)
-        second, _ = _simple(office, "Друга", client=duplicate)
-        kept_task, _ = _simple(office, "Своя")
+        first, _ = simple_task(office, "Перша", client=duplicate, contact=contact, project=project)
+        second, _ = simple_task(office, "Друга", client=duplicate)
+        kept_task, _ = simple_task(office, "Своя")
         result = crm.clients.merge(office.neptune, duplicate)
         assert (result.moved["tasks"], result.moved["projects"], result.moved["contacts"]) == (
             2,
@@ -2192,12 +2221,12 @@ class TaskConformance:
                 crm.tasks.update(task, name="зі старої копії")
         assert crm.tasks.get(first.id).contact_id == contact.id
         assert crm.projects.get("9").client_id == office.neptune.id
-        assert sorted(_names(crm.tasks.registry(client=office.neptune))) == [
+        assert sorted(task_names(crm.tasks.registry(client=office.neptune))) == [
             "Друга",
             "Перша",
             "Своя",
         ]
-        assert _names(crm.tasks.registry(client=duplicate)) == []
+        assert task_names(crm.tasks.registry(client=duplicate)) == []
         assert crm.tasks.get(kept_task.id) == kept_task
         assert [p.code for p in crm.projects.list(client=office.neptune)] == ["4", "9"]
         titles = {e.title for e in crm.timeline(office.neptune, kinds="task", limit=100)}
