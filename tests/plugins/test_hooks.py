@@ -190,7 +190,8 @@ def test_every_hook_is_specified_with_documented_call_semantics() -> None:
 
 def test_every_hook_has_a_test() -> None:
     tests = "\n".join(p.read_text(encoding="utf-8") for p in (ROOT / "tests").rglob("test_*.py"))
-    tests += (ROOT / "src" / "crmcore" / "testing" / "conformance.py").read_text(encoding="utf-8")
+    suite = ROOT / "src" / "crmcore" / "testing" / "conformance"
+    tests += "\n".join(p.read_text(encoding="utf-8") for p in sorted(suite.glob("*.py")))
     untested = [name for name in HOOKS if not re.search(rf"def {name}\(", tests)]
     assert untested == []
 
