@@ -29,21 +29,32 @@ from crmcore.domain.series import Series
 from crmcore.domain.sync import CalendarSubscription, SyncedItem
 from crmcore.domain.tasks import (
     Executor,
-    ExecutorStatus,
-    Priority,
     ProgressMode,
     Task,
-    TaskStatus,
     last_day,
 )
 from crmcore.errors import (
     Conflict,
-    IllegalTransition,
     PermissionDenied,
     ValidationError,
 )
 from crmcore.ports import UnitOfWork
 from crmcore.services.base import Service
+from crmcore.services.calendars.common import (
+    OWN_UID,
+    component_of,
+    event_uid,
+    external_ref,
+    instant,
+    task_uid,
+)
+from crmcore.services.calendars.statuses import (
+    PARTSTAT,
+    PRIORITY,
+    apply_todo_state,
+    priority_of,
+    todo_state,
+)
 from crmcore.services.context import Context
 from crmcore.services.events import EventService
 from crmcore.services.refs import (
@@ -72,46 +83,12 @@ EXPAND_BACK = timedelta(days=3653)
 MAX_EXPANDED = 1000
 
 _UNTITLED = "(без названия)"
-_REF = "ical:"
-# A reference too long for the stored field is made from a digest of the UID.
-_HASHED_REF = "ical#"
-_MAX_REF = 200
 _MAX_NAME = 500
 _MAX_TAG = 100
 _MAX_SYNCED_UID = 500
 _MAX_TOKEN = 1000
 _LONGEST_REMINDER = timedelta(days=366)
-_YEARS = range(1000, 9001)
-_OWN_UID = re.compile(r"(task|event)-([0-9a-f-]{36})@crmcore")
 _UNTIL = re.compile(r"UNTIL=(\d{8}T\d{6}Z)")
-
-_TODO_STATUS = {
-    TaskStatus.ASSIGNED: "NEEDS-ACTION",
-    TaskStatus.ACCEPTED: "NEEDS-ACTION",
-    TaskStatus.IN_PROGRESS: "IN-PROCESS",
-    TaskStatus.ON_REVIEW: "IN-PROCESS",
-    TaskStatus.RETURNED: "IN-PROCESS",
-    TaskStatus.POSTPONED: "NEEDS-ACTION",
-    TaskStatus.COMPLETED: "COMPLETED",
-    TaskStatus.CANCELLED: "CANCELLED",
-}
-#: A VTODO's STATUS in an employee's own feed: their executor row's.
-_ROW_STATUS = {
-    ExecutorStatus.ASSIGNED: "NEEDS-ACTION",
-    ExecutorStatus.ACCEPTED: "NEEDS-ACTION",
-    ExecutorStatus.IN_PROGRESS: "IN-PROCESS",
-    ExecutorStatus.DONE: "COMPLETED",
-    ExecutorStatus.DECLINED: "CANCELLED",
-}
-_PARTSTAT = {
-    ExecutorStatus.ASSIGNED: "NEEDS-ACTION",
-    ExecutorStatus.ACCEPTED: "ACCEPTED",
-    ExecutorStatus.IN_PROGRESS: "IN-PROCESS",
-    ExecutorStatus.DONE: "COMPLETED",
-    ExecutorStatus.DECLINED: "DECLINED",
-}
-_PRIORITY = {Priority.URGENT: 1, Priority.HIGH: 3, Priority.NORMAL: 5, Priority.LOW: 9}
-_CLOSED = (TaskStatus.COMPLETED, TaskStatus.CANCELLED, TaskStatus.POSTPONED)
 
 
 @attrs.frozen(kw_only=True)
@@ -228,29 +205,6 @@ def _digest(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def _ref(uid: str, occurrence: datetime | None = None) -> str:
-    """The ``external_ref`` of what a UID (and one occurrence of it) was imported as."""
-    suffix = "" if occurrence is None else f":{occurrence.astimezone(UTC):%Y%m%dT%H%M%SZ}"
-    plain = f"{_REF}{uid}{suffix}"
-    if len(plain) <= _MAX_REF:
-        return plain
-    return f"{_HASHED_REF}{_digest(uid.encode())}{suffix}"
-
-
-def _task_uid(task: Task) -> str:
-    ref = task.external_ref
-    if ref is not None and ref.startswith(_REF):
-        return ref.removeprefix(_REF)
-    return f"task-{task.id}@crmcore"
-
-
-def _event_uid(event: Event) -> str:
-    ref = event.external_ref
-    if ref is not None and ref.startswith(_REF):
-        return ref.removeprefix(_REF)
-    return f"event-{event.id}@crmcore"
-
-
 def _person(employee: Employee | None, status: str = "") -> Person | None:
     if employee is None:
         return None
@@ -273,38 +227,6 @@ def _single_line(text: str, limit: int) -> str:
     return " ".join(text.split())[:limit]
 
 
-def _priority(value: int | None) -> Priority:
-    """RFC 5545: 1-4 high (1-2 taken as urgent), 5 medium, 6-9 low, 0 undefined."""
-    if value is None or value == 0:
-        return Priority.NORMAL
-    if value <= 2:
-        return Priority.URGENT
-    if value <= 4:
-        return Priority.HIGH
-    if value == 5:
-        return Priority.NORMAL
-    return Priority.LOW
-
-
-def _instant(value: datetime | date, zone: ZoneInfo, *, end: bool = False) -> datetime:
-    """An aware moment; a date is the start of that day in ``zone`` (its end when ``end``).
-
-    Raises:
-        OverflowError: the moment is outside the years crmcore keeps.
-    """
-    if isinstance(value, datetime):
-        moment = value
-    else:
-        day = value + timedelta(days=1) if end else value
-        moment = datetime.combine(day, time(0), tzinfo=zone)
-    # Far from the ends of the calendar, so zones and durations cannot overflow.
-    if moment.astimezone(UTC).year not in _YEARS:
-        raise OverflowError(
-            f"{moment.isoformat()} is outside the years {_YEARS.start}-{_YEARS.stop - 1}"
-        )
-    return moment
-
-
 def _tags(categories: Iterable[str]) -> tuple[str, ...]:
     found: dict[str, None] = {}
     for category in categories:
@@ -319,10 +241,6 @@ def _details(item: CalendarItem) -> str:
     if item.location.strip():
         parts.append(f"Место: {item.location.strip()}")
     return "\n".join(p for p in parts if p)
-
-
-def _component(item: CalendarItem) -> str:
-    return "VTODO" if item.kind == "todo" else "VEVENT"
 
 
 class CalendarService(Service):
@@ -491,7 +409,7 @@ class CalendarService(Service):
             if own is not None and own.template_id in chosen:
                 members.setdefault(own.id, []).append(task)
             else:
-                groups.append(_Group(_task_uid(task), "task", task.id, (writer.item(task),)))
+                groups.append(_Group(task_uid(task), "task", task.id, (writer.item(task),)))
         for series_id, tasks_of_series in members.items():
             own = series[series_id]
             groups.append(writer.series(own, chosen[own.template_id], tasks_of_series))
@@ -506,7 +424,7 @@ class CalendarService(Service):
             employee = people.get(event.employee_id) if event.employee_id else None
             zone = ZoneInfo(employee.time_zone if employee else "UTC")
             start = event.occurred_at.astimezone(zone)
-            uid = _event_uid(event)
+            uid = event_uid(event)
             item = CalendarItem(
                 kind="event",
                 uid=uid,
@@ -710,7 +628,7 @@ class _TaskWriter:
 
     def series(self, series: Series, template: Task, members: Sequence[Task]) -> _Group:
         """The master of a series (its first task with the rule) and its overrides."""
-        uid = _task_uid(template)
+        uid = task_uid(template)
         zone = ZoneInfo(template.time_zone)
         all_day = _is_all_day(template)
         recurrence = series.recurrence
@@ -792,10 +710,10 @@ class _TaskWriter:
             if self.viewer is None
             else next((r for r in rows if r.employee_id == self.viewer.id), None)
         )
-        status, percent, completed = _todo_state(task, own)
+        status, percent, completed = todo_state(task, own)
         return CalendarItem(
             kind="todo",
-            uid=uid or _task_uid(task),
+            uid=uid or task_uid(task),
             summary=task.name,
             description=task.description,
             start=begin,
@@ -805,7 +723,7 @@ class _TaskWriter:
             status=status,
             percent_complete=percent,
             completed=completed,
-            priority=_PRIORITY[task.priority],
+            priority=PRIORITY[task.priority],
             categories=task.tags,
             rrule=rrule,
             exdates=exdates,
@@ -827,98 +745,13 @@ class _TaskWriter:
 
     def _attendees(self, rows: Sequence[Executor]) -> Iterator[Person]:
         for row in rows:
-            status = _PARTSTAT[row.status]
+            status = PARTSTAT[row.status]
             if row.employee_id is None:
                 yield Person(email="", name=row.group or "", status=status)
                 continue
             person = _person(self.people.get(row.employee_id), status)
             if person is not None:
                 yield person
-
-
-def _todo_state(task: Task, row: Executor | None) -> tuple[str, int, datetime | None]:
-    """STATUS, PERCENT-COMPLETE and COMPLETED of a task, as ``row``'s employee sees it."""
-    if row is None or task.status in (TaskStatus.COMPLETED, TaskStatus.CANCELLED):
-        completed = task.updated_at if task.status is TaskStatus.COMPLETED else None
-        return _TODO_STATUS[task.status], task.percent_done, completed
-    if row.status is ExecutorStatus.DONE and task.status is TaskStatus.RETURNED:
-        return "NEEDS-ACTION", row.percent_done, None
-    completed = row.updated_at if row.status is ExecutorStatus.DONE else None
-    return _ROW_STATUS[row.status], row.percent_done, completed
-
-
-# ---------------------------------------------------------------- workflow moves
-
-
-def _moves(
-    tasks: TaskService,
-    workers: TaskService,
-    task: Task,
-    who: Employee | None,
-    item: CalendarItem,
-    *,
-    close: bool,
-) -> None:
-    """Bring a task forward to the state a VTODO shows.
-
-    ``workers`` makes the moves of ``who``'s executor row as ``who``;
-    ``tasks`` makes the task's own moves: those of its reviewer during a
-    sync, and, on import (``close``), completing or cancelling it.  Moves
-    the workflow or the roles refuse are left out; they are refused before
-    anything is written.
-    """
-    status = item.status
-    percent = item.percent_complete
-    if task.status in _CLOSED:
-        return
-    rows = tasks.executors(task)
-    row = None if who is None else next((r for r in rows if r.employee_id == who.id), None)
-    try:
-        if row is not None:
-            _row_moves(workers, task, row, status, percent)
-        elif (
-            close
-            and percent is not None
-            and percent != task.percent_done
-            and task.progress_mode is ProgressMode.MANUAL
-        ):
-            tasks.update(task, percent_done=percent)
-        reviewing = close or (who is not None and task.reviewer_id == who.id)
-        if not reviewing:
-            return
-        current = tasks.get(task)
-        if status == "COMPLETED":
-            if close and current.status not in (TaskStatus.ON_REVIEW, *_CLOSED):
-                current = tasks.submit(current)
-            if current.status is TaskStatus.ON_REVIEW:
-                tasks.complete(current)
-        elif status == "CANCELLED" and (row is None or close) and current.status not in _CLOSED:
-            tasks.cancel(current)
-    except (IllegalTransition, PermissionDenied):
-        return
-
-
-def _row_moves(
-    workers: TaskService, task: Task, row: Executor, status: str, percent: int | None
-) -> None:
-    if (
-        percent is not None
-        and percent != row.percent_done
-        and row.status not in (ExecutorStatus.DONE, ExecutorStatus.DECLINED)
-        and status != "COMPLETED"
-    ):
-        row = workers.report_progress(row, percent)
-    waiting = (ExecutorStatus.ASSIGNED, ExecutorStatus.ACCEPTED)
-    if status == "IN-PROCESS" and row.status in waiting:
-        workers.start(row)
-    elif status == "COMPLETED":
-        redo = row.status is ExecutorStatus.DONE and task.status is TaskStatus.RETURNED
-        if row.status in waiting or redo:
-            row = workers.start(row)
-        if row.status is ExecutorStatus.IN_PROGRESS:
-            workers.finish(row)
-    elif status == "CANCELLED" and row.status in waiting:
-        workers.decline(row)
 
 
 # ---------------------------------------------------------------- import
@@ -990,7 +823,7 @@ class _Importer:
 
     def _skip(self, item: CalendarItem, reason: str, component: str | None = None) -> None:
         self.skipped.append(
-            Skipped(component=component or _component(item), uid=item.uid, reason=reason)
+            Skipped(component=component or component_of(item), uid=item.uid, reason=reason)
         )
 
     # --- to-dos
@@ -1003,8 +836,8 @@ class _Importer:
         last = item.end if item.end is not None else item.start
         assert first is not None
         assert last is not None
-        start = _instant(first, zone)
-        end = _instant(last, zone, end=True)
+        start = instant(first, zone)
+        end = instant(last, zone, end=True)
         return min(start, end), end
 
     def _todo(self, item: CalendarItem, overrides: Sequence[CalendarItem]) -> None:
@@ -1019,8 +852,8 @@ class _Importer:
         name = _single_line(item.summary, _MAX_NAME) or _UNTITLED
         details = _details(item)
         tags = _tags(item.categories)
-        priority = _priority(item.priority)
-        ref = _ref(item.uid)
+        priority = priority_of(item.priority)
+        ref = external_ref(item.uid)
         existing = self._existing_task(item.uid)
         tasks = self._tasks
         if existing is not None:
@@ -1066,10 +899,10 @@ class _Importer:
 
     def _existing_task(self, uid: str) -> Task | None:
         """The task an earlier import of ``uid`` made, or that crmcore wrote as ``uid``."""
-        own = _OWN_UID.fullmatch(uid)
+        own = OWN_UID.fullmatch(uid)
         if own is not None and own.group(1) == "task":
             return self.uow.tasks.get(UUID(own.group(2)))
-        found = self.uow.tasks.find(external_ref=_ref(uid))
+        found = self.uow.tasks.find(external_ref=external_ref(uid))
         return found[0] if found else None
 
     def _rule(self, item: CalendarItem, start: datetime, zone_name: str) -> Recurrence | None:
@@ -1081,7 +914,7 @@ class _Importer:
                 item.rrule,
                 start=start,
                 time_zone=zone_name,
-                exceptions=[_instant(e, zone) for e in item.exdates],
+                exceptions=[instant(e, zone) for e in item.exdates],
             )
         except ValidationError as error:
             self._skip(item, f"{error.problem}; imported as one task", "RRULE")
@@ -1094,7 +927,7 @@ class _Importer:
         return rule
 
     def _state(self, task: Task, item: CalendarItem) -> Task:
-        _moves(self._tasks, self._workers, task, self.who, item, close=True)
+        apply_todo_state(self._tasks, self._workers, task, self.who, item, close=True)
         return find_task(self.uow, task.id)
 
     def _overrides(
@@ -1105,7 +938,7 @@ class _Importer:
         for override in overrides:
             assert override.recurrence_id is not None
             try:
-                occurrence = _instant(override.recurrence_id, zone)
+                occurrence = instant(override.recurrence_id, zone)
             except OverflowError:
                 self._skip(override, "its RECURRENCE-ID is out of the range of years")
                 continue
@@ -1201,21 +1034,21 @@ class _Importer:
         if not item.rrule:
             for override in overrides:
                 self._skip(override, "it overrides an occurrence, but the event does not repeat")
-            self._log(item, _ref(item.uid), start, length)
+            self._log(item, external_ref(item.uid), start, length)
             return
         try:
             rule = Recurrence.from_rrule(
                 item.rrule,
                 start=start,
                 time_zone=zone_name,
-                exceptions=[_instant(e, zone) for e in item.exdates],
+                exceptions=[instant(e, zone) for e in item.exdates],
             )
         except (ValidationError, OverflowError) as error:
             problem = error.problem if isinstance(error, ValidationError) else str(error)
             self._skip(item, f"{problem}; only its first occurrence was imported", "RRULE")
             for override in overrides:
                 self._skip(override, "its series was imported as its first occurrence only")
-            self._log(item, _ref(item.uid), start, length)
+            self._log(item, external_ref(item.uid), start, length)
             return
         moments = self._expand(item, rule, start)
         imported = set(moments)
@@ -1223,7 +1056,7 @@ class _Importer:
         for override in overrides:
             assert override.recurrence_id is not None
             try:
-                moment = _instant(override.recurrence_id, zone)
+                moment = instant(override.recurrence_id, zone)
             except OverflowError:
                 self._skip(override, "its RECURRENCE-ID is out of the range of years")
                 continue
@@ -1238,14 +1071,14 @@ class _Importer:
         for moment in moments:
             source = replaced.get(moment)
             if source is None:
-                self._log(item, _ref(item.uid, moment), moment, length)
+                self._log(item, external_ref(item.uid, moment), moment, length)
             elif source.status != "CANCELLED":
                 try:
                     occurs, own = self._span(source, zone)
                 except OverflowError:
                     occurs, own = moment, length
                 fallback = item.summary
-                self._log(source, _ref(item.uid, moment), occurs, own or length, fallback)
+                self._log(source, external_ref(item.uid, moment), occurs, own or length, fallback)
 
     def _expand(self, item: CalendarItem, rule: Recurrence, start: datetime) -> list[datetime]:
         """The occurrences imported: from ten years before the horizon up to it, the last 1000.
@@ -1275,15 +1108,15 @@ class _Importer:
         """When an event starts and how long it lasts; an all-day event lasts whole days."""
         first = item.start if item.start is not None else item.end
         assert first is not None
-        start = _instant(first, zone)
+        start = instant(first, zone)
         if item.all_day or not isinstance(first, datetime):
             days = 1
             if item.end is not None and not isinstance(item.end, datetime):
                 days = max((item.end - first).days, 1) if item.start is not None else 1
-            return start, _instant(first + timedelta(days=days), zone) - start
+            return start, instant(first + timedelta(days=days), zone) - start
         if item.end is None or item.start is None:
             return start, timedelta(0)
-        return start, max(_instant(item.end, zone) - start, timedelta(0))
+        return start, max(instant(item.end, zone) - start, timedelta(0))
 
     def _lone_event(self, item: CalendarItem) -> None:
         """An override whose series is not in the file: the one occurrence it describes."""
@@ -1293,12 +1126,12 @@ class _Importer:
             return
         zone = ZoneInfo(item.time_zone or self.zone)
         try:
-            occurrence = _instant(item.recurrence_id, zone)
+            occurrence = instant(item.recurrence_id, zone)
             start, length = self._span(item, zone)
         except OverflowError:
             self._skip(item, "a time in it is out of the range of years; it was not imported")
             return
-        self._log(item, _ref(item.uid, occurrence), start, length)
+        self._log(item, external_ref(item.uid, occurrence), start, length)
 
     def _log(
         self,
@@ -1311,7 +1144,7 @@ class _Importer:
         if self.event_type is None:
             self._skip(item, "events are not imported here")
             return
-        own = _OWN_UID.fullmatch(item.uid)
+        own = OWN_UID.fullmatch(item.uid)
         if own is not None and own.group(1) == "event":
             written = self.uow.events.get(UUID(own.group(2)))
         else:
@@ -1489,22 +1322,22 @@ class _Sync:
         importer.run(attrs.evolve(parsed, items=tuple(todos), skipped=()))
         self.skipped += importer.skipped
         self.created += importer.tasks
-        made = uow.tasks.find(external_ref=_ref(item.uid))
+        made = uow.tasks.find(external_ref=external_ref(item.uid))
         if not made:
             return None
         return self._track(uow, subscription, item, "task", made[0].id)
 
     def _own(self, uow: UnitOfWork, uid: str) -> tuple[str | None, UUID | None]:
         """What in crmcore a UID names, if anything: a task or event written or imported."""
-        found = _OWN_UID.fullmatch(uid)
+        found = OWN_UID.fullmatch(uid)
         if found is not None:
             entity_id = UUID(found.group(2))
             exists = (uow.tasks if found.group(1) == "task" else uow.events).get(entity_id)
             return (found.group(1), entity_id) if exists is not None else (None, None)
-        tasks = uow.tasks.find(external_ref=_ref(uid))
+        tasks = uow.tasks.find(external_ref=external_ref(uid))
         if tasks:
             return "task", tasks[0].id
-        event = uow.events.get_by_external_ref(_ref(uid))
+        event = uow.events.get_by_external_ref(external_ref(uid))
         return ("event", event.id) if event is not None else (None, None)
 
     def _apply(self, uow: UnitOfWork, task: Task, parsed: ParsedCalendar) -> None:
@@ -1518,7 +1351,7 @@ class _Sync:
             target: Task | None = task
             if todo.recurrence_id is not None:
                 try:
-                    occurrence = _instant(todo.recurrence_id, zone)
+                    occurrence = instant(todo.recurrence_id, zone)
                 except OverflowError:
                     continue
                 made = (
@@ -1528,7 +1361,7 @@ class _Sync:
                 )
                 target = made[0] if made else None
             if target is not None:
-                _moves(mine, mine, find_task(uow, target.id), self.who, todo, close=False)
+                apply_todo_state(mine, mine, find_task(uow, target.id), self.who, todo, close=False)
 
     def _deleted(self, uow: UnitOfWork, mapped: SyncedItem) -> None:
         self.removed.append(mapped.uid)
@@ -1620,7 +1453,7 @@ class _Sync:
             except ValidationError as error:
                 self.skipped.append(
                     Skipped(
-                        component=_component(group.items[0]),
+                        component=component_of(group.items[0]),
                         uid=group.uid,
                         reason=f"the server refused it: {error.problem}",
                     )
