@@ -11,6 +11,13 @@ Identity: a task or event that came from a file keeps the file's UID (its
 exported, or importing the same file twice, therefore finds what it made
 before instead of making it again.
 
+- :mod:`~crmcore.services.calendars.common`: UIDs, references and times;
+- :mod:`~crmcore.services.calendars.statuses`: states and priorities, both ways;
+- :mod:`~crmcore.services.calendars.export`: tasks, series and events as calendar items;
+- :mod:`~crmcore.services.calendars.importing`: a parsed file into tasks and events;
+- :mod:`~crmcore.services.calendars.sync`: one CalDAV sync;
+- :mod:`~crmcore.services.calendars.service`: ``crm.calendar`` itself.
+
 Example:
     >>> import crmcore
     >>> from datetime import UTC, datetime
@@ -30,11 +37,8 @@ Example:
     [('todo', 'Звіт з ПДВ', 'ivanov@example.com')]
 """
 
-from crmcore.services.calendars.service import (
-    CalendarService,
-    ImportReport,
-    RemoteCalendar,
-    SyncReport,
-)
+from crmcore.services.calendars.importing import ImportReport
+from crmcore.services.calendars.service import CalendarService
+from crmcore.services.calendars.sync import RemoteCalendar, SyncReport
 
 __all__ = ["CalendarService", "ImportReport", "RemoteCalendar", "SyncReport"]
