@@ -617,6 +617,19 @@ def test_an_exported_file_imported_again_creates_nothing(crm: crmcore.CRM, iryna
     assert [t.id for t in stored_tasks(crm)] == [task.id]
 
 
+def test_a_uid_that_only_looks_like_crmcores_is_another_programs_uid(
+    crm: crmcore.CRM, iryna: Any
+) -> None:
+    lookalike = "task-" + "f" * 35 + "-@crmcore"  # the shape of crmcore's UIDs, but no UUID
+    data = calendar(*vtodo(lookalike, "Чужа задача", "DUE:20250120T100000Z"), "END:VTODO")
+
+    (made,) = crm.calendar.import_ics(data, employee=iryna).tasks
+    again = crm.calendar.import_ics(data, employee=iryna)
+
+    assert crm.tasks.get(made).external_ref == f"ical:{lookalike}"
+    assert (again.tasks, again.unchanged) == ((), 1)
+
+
 def test_a_changed_file_imported_again_updates_its_tasks(crm: crmcore.CRM, iryna: Any) -> None:
     first = calendar(*vtodo("upd-1", "Чернетка", "DUE:20250120T100000Z"), "END:VTODO")
     second = calendar(

@@ -10,13 +10,14 @@ from __future__ import annotations
 import hashlib
 import re
 from datetime import UTC, date, datetime, time, timedelta
+from uuid import UUID
 from zoneinfo import ZoneInfo
 
 from crmcore.adapters.ical import CalendarItem
 from crmcore.domain import Event
 from crmcore.domain.tasks import Task
 
-__all__ = ["OWN_UID", "component_of", "event_uid", "external_ref", "instant", "task_uid"]
+__all__ = ["component_of", "event_uid", "external_ref", "instant", "own_entity", "task_uid"]
 
 _REF = "ical:"
 # A reference too long for the stored field is made from a digest of the UID.
@@ -25,7 +26,22 @@ _MAX_REF = 200
 _YEARS = range(1000, 9001)
 
 #: A UID crmcore writes for a task or event of its own: the kind, then the id.
-OWN_UID = re.compile(r"(task|event)-([0-9a-f-]{36})@crmcore")
+_OWN_UID = re.compile(r"(task|event)-([0-9a-f-]{36})@crmcore")
+
+
+def own_entity(uid: str) -> tuple[str, UUID] | None:
+    """``("task" | "event", id)`` when crmcore wrote ``uid`` for one of its own; None else.
+
+    A UID that only looks like crmcore's (its id is no UUID) is another
+    program's UID like any other.
+    """
+    found = _OWN_UID.fullmatch(uid)
+    if found is None:
+        return None
+    try:
+        return found.group(1), UUID(found.group(2))
+    except ValueError:
+        return None
 
 
 def external_ref(uid: str, occurrence: datetime | None = None) -> str:

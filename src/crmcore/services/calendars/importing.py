@@ -20,7 +20,7 @@ from crmcore.domain.series import Series
 from crmcore.domain.tasks import ProgressMode, Task
 from crmcore.errors import ValidationError
 from crmcore.ports import UnitOfWork
-from crmcore.services.calendars.common import OWN_UID, component_of, external_ref, instant
+from crmcore.services.calendars.common import component_of, external_ref, instant, own_entity
 from crmcore.services.calendars.statuses import apply_todo_state, priority_of
 from crmcore.services.context import Context
 from crmcore.services.events import EventService
@@ -213,9 +213,9 @@ class Importer:
 
     def _existing_task(self, uid: str) -> Task | None:
         """The task an earlier import of ``uid`` made, or that crmcore wrote as ``uid``."""
-        own = OWN_UID.fullmatch(uid)
-        if own is not None and own.group(1) == "task":
-            return self.uow.tasks.get(UUID(own.group(2)))
+        own = own_entity(uid)
+        if own is not None and own[0] == "task":
+            return self.uow.tasks.get(own[1])
         found = self.uow.tasks.find(external_ref=external_ref(uid))
         return found[0] if found else None
 
@@ -444,9 +444,9 @@ class Importer:
         if self.event_type is None:
             self._skip(item, "events are not imported here")
             return
-        own = OWN_UID.fullmatch(item.uid)
-        if own is not None and own.group(1) == "event":
-            written = self.uow.events.get(UUID(own.group(2)))
+        own = own_entity(item.uid)
+        if own is not None and own[0] == "event":
+            written = self.uow.events.get(own[1])
         else:
             written = self.uow.events.get_by_external_ref(ref)
         if written is not None:

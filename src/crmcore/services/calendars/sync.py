@@ -18,7 +18,7 @@ from crmcore.domain.sync import CalendarSubscription, SyncedItem
 from crmcore.domain.tasks import Task
 from crmcore.errors import Conflict, ValidationError
 from crmcore.ports import UnitOfWork
-from crmcore.services.calendars.common import OWN_UID, component_of, external_ref, instant
+from crmcore.services.calendars.common import component_of, external_ref, instant, own_entity
 from crmcore.services.calendars.export import Group, employee_groups, event_groups, task_groups
 from crmcore.services.calendars.importing import Importer
 from crmcore.services.calendars.statuses import apply_todo_state
@@ -259,11 +259,11 @@ class Sync:
 
     def _own(self, uow: UnitOfWork, uid: str) -> tuple[str | None, UUID | None]:
         """What in crmcore a UID names, if anything: a task or event written or imported."""
-        found = OWN_UID.fullmatch(uid)
+        found = own_entity(uid)
         if found is not None:
-            entity_id = UUID(found.group(2))
-            exists = (uow.tasks if found.group(1) == "task" else uow.events).get(entity_id)
-            return (found.group(1), entity_id) if exists is not None else (None, None)
+            kind, entity_id = found
+            exists = (uow.tasks if kind == "task" else uow.events).get(entity_id)
+            return (kind, entity_id) if exists is not None else (None, None)
         tasks = uow.tasks.find(external_ref=external_ref(uid))
         if tasks:
             return "task", tasks[0].id
