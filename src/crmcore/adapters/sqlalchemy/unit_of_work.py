@@ -55,6 +55,8 @@ class StorageContext(Protocol):
 
 
 class SQLUnitOfWork:
+    """One transaction on a connection of the storage's engine, begun on first use."""
+
     def __init__(self, storage: StorageContext, *, writes: bool = True) -> None:
         self._storage = storage
         self._writes = writes
