@@ -1,21 +1,18 @@
-"""The SQLAlchemy storage backend (SQLite, PostgreSQL, or a host's own engine)."""
+"""The SQLAlchemy storage backend (SQLite, PostgreSQL, or a host's own engine).
+
+Repositories are explicit SQLAlchemy Core code: domain objects stay free of
+ORM state.  Read models (timeline pages, searches, phone lookups) are single
+indexed queries; lists of phones, e-mails and tags are loaded for a whole page
+of clients in one query each.
+
+The repositories of each storage capability live in a module named as in
+:mod:`crmcore.ports` (``clients``, ``tasks``, ...), over the shared base in
+``repository``; ``storage`` sets up the engine and the schema and holds the
+``crmcore_storage`` hook, ``unit_of_work`` the transaction.
+"""
 
 from __future__ import annotations
 
-from crmcore.adapters.sqlalchemy.storage import SQLAlchemyStorage
-from crmcore.hookspecs import hookimpl
-from crmcore.ports import StorageOptions
+from crmcore.adapters.sqlalchemy.storage import SQLAlchemyStorage, crmcore_storage
 
-__all__ = ["SQLAlchemyStorage"]
-
-_SCHEMES = ("sqlite", "postgresql")
-
-
-@hookimpl(trylast=True)
-def crmcore_storage(url: str, options: StorageOptions) -> SQLAlchemyStorage | None:
-    if options.engine is not None:
-        return SQLAlchemyStorage(options.engine, options, owns_engine=False)
-    scheme = url.split(":", 1)[0].split("+", 1)[0]
-    if scheme in _SCHEMES:
-        return SQLAlchemyStorage.from_url(url, options)
-    return None
+__all__ = ["SQLAlchemyStorage", "crmcore_storage"]

@@ -16,21 +16,26 @@ import typing
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
+from typing import Any, ClassVar, Generic, Protocol, TypeVar
 from uuid import UUID
 
 import attrs
 from sqlalchemy import Connection, Table, bindparam, delete, select, update
 
-from crmcore.adapters.sqlalchemy.statements import Codec, padded
+from crmcore.adapters.sqlalchemy.statements import Codec, Statements, padded
 from crmcore.adapters.sqlalchemy.tables import Tables
 from crmcore.domain import Phone
 from crmcore.errors import DuplicateError, StaleObject
 
-if TYPE_CHECKING:
-    from crmcore.adapters.sqlalchemy.storage import SQLUnitOfWork
-
-__all__ = ["Mapper", "RecordRepository", "Repository", "chunks", "in_list", "in_params"]
+__all__ = [
+    "Mapper",
+    "RecordRepository",
+    "Repository",
+    "RepositoryContext",
+    "chunks",
+    "in_list",
+    "in_params",
+]
 
 T = TypeVar("T")
 
@@ -51,12 +56,29 @@ def in_params(name: str, values: Sequence[Any]) -> dict[str, Any]:
     return {f"{name}{i}": value for i, value in enumerate(padded(values))}
 
 
+class RepositoryContext(Protocol):
+    """What a repository needs from its unit of work: its connection, and the
+    storage's codec, compiled statements and record mappers."""
+
+    @property
+    def connection(self) -> Connection: ...
+
+    @property
+    def codec(self) -> Codec: ...
+
+    @property
+    def statements(self) -> Statements: ...
+
+    def mapper(self, name: str, build: Callable[[], Any]) -> Any:
+        """The record mapper of one table, built once per storage."""
+
+
 class Repository:
-    def __init__(self, uow: SQLUnitOfWork, tables: Tables) -> None:
+    def __init__(self, uow: RepositoryContext, tables: Tables) -> None:
         self._uow = uow
         self.t = tables
-        self.codec: Codec = uow._storage.codec
-        self.statements = uow._storage.statements
+        self.codec: Codec = uow.codec
+        self.statements = uow.statements
 
     @property
     def db(self) -> Connection:
@@ -248,10 +270,10 @@ class RecordRepository(Repository, Generic[T]):
     derived: ClassVar[Mapping[str, Callable[[Any], Any]]] = {}
     order_by: tuple[str, ...] = ("id",)
 
-    def __init__(self, uow: SQLUnitOfWork, tables: Tables) -> None:
+    def __init__(self, uow: RepositoryContext, tables: Tables) -> None:
         super().__init__(uow, tables)
         self.table: Table = getattr(tables, self.table_name)
-        self.mapper: Mapper[T] = uow._storage.mapper(
+        self.mapper: Mapper[T] = uow.mapper(
             self.table_name, lambda: Mapper(self.entity_type, self.table, self.codec, self.derived)
         )
 

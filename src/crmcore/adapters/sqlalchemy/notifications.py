@@ -1,4 +1,4 @@
-"""SQL repositories of reminders, repeating series, the outbox, inboxes and calendar sync."""
+"""SQL repositories of outbox messages, inboxes and notification preferences."""
 
 from __future__ import annotations
 
@@ -12,118 +12,10 @@ from sqlalchemy import bindparam, func, select
 from crmcore.adapters.sqlalchemy.repository import RecordRepository, chunks, in_list, in_params
 from crmcore.adapters.sqlalchemy.statements import padded
 from crmcore.domain.notifications import InboxItem, Message, MessageStatus, Preference
-from crmcore.domain.reminders import Reminder
-from crmcore.domain.series import Series
-from crmcore.domain.sync import CalendarSubscription, SyncedItem
-from crmcore.domain.tasks import CLOSED_STATUSES
 
-__all__ = [
-    "Inbox",
-    "Messages",
-    "Preferences",
-    "Reminders",
-    "SeriesRecords",
-    "Subscriptions",
-    "SyncedItems",
-]
+__all__ = ["Inbox", "Messages", "Preferences"]
 
-_CLOSED = sorted(status.value for status in CLOSED_STATUSES)
 _RETRYABLE = (MessageStatus.PENDING.value, MessageStatus.FAILED.value)
-
-
-class Reminders(RecordRepository[Reminder]):
-    kind = "reminder"
-    table_name = "reminders"
-    entity_type = Reminder
-    order_by = ("task_id", "before", "id")
-
-    def due(self, now: datetime, limit: int) -> list[Reminder]:
-        """Reminders whose moment has come, on open tasks that are not archived."""
-        c = self.table.c
-        tasks = self.t.tasks.c
-
-        def build() -> object:
-            return (
-                select(*self.mapper.columns)
-                .join(self.t.tasks, tasks.id == c.task_id)
-                .where(
-                    c.next_at <= bindparam("now"),
-                    tasks.status.not_in([bindparam(f"s{i}") for i in range(len(_CLOSED))]),
-                    tasks.archived.is_(False),
-                )
-                .order_by(c.next_at, c.id)
-                .limit(bindparam("limit"))
-            )
-
-        rows = self._rows(
-            ("reminders", "due"),
-            build,
-            now=self.codec.moment_in(now),
-            limit=limit,
-            **in_params("s", _CLOSED),
-        )
-        return [self.mapper.decode(row) for row in rows]
-
-    def for_tasks(self, task_ids: Iterable[UUID]) -> list[Reminder]:
-        rows = self._rows_in(
-            "reminders by task",
-            lambda: self.mapper.columns,
-            self.table.c.task_id,
-            map(self.codec.uuid_in, task_ids),
-        )
-        found = [self.mapper.decode(row) for row in rows]
-        found.sort(key=lambda r: (r.task_id, r.before, r.id))
-        return found
-
-
-class SeriesRecords(RecordRepository[Series]):
-    kind = "series"
-    table_name = "series"
-    entity_type = Series
-
-    def due(self, now: datetime, limit: int) -> list[Series]:
-        """Series whose next occurrence is to become a task by ``now``."""
-        c = self.table.c
-
-        def build() -> object:
-            return (
-                select(*self.mapper.columns)
-                .where(c.materialise_at <= bindparam("now"), c.archived.is_(False))
-                .order_by(c.materialise_at, c.id)
-                .limit(bindparam("limit"))
-            )
-
-        rows = self._rows(("series", "due"), build, now=self.codec.moment_in(now), limit=limit)
-        return [self.mapper.decode(row) for row in rows]
-
-    def for_employees(self, employee_ids: Sequence[UUID], until: datetime) -> list[Series]:
-        """Unarchived series with an occurrence to come before ``until`` whose
-        template has an executor row of one of ``employee_ids``."""
-        c = self.table.c
-        x = self.t.executors.c
-        wanted = padded(sorted({self.codec.uuid_in(i) for i in employee_ids}))
-
-        def build() -> object:
-            # EXISTS, probed per series through the executors' task index:
-            # there are few series, and often none, but many executor rows.
-            staffed = (
-                select(x.id)
-                .where(x.task_id == c.template_id, in_list(x.employee_id, "e", len(wanted)))
-                .exists()
-            )
-            return (
-                select(*self.mapper.columns)
-                .where(c.archived.is_(False), c.next_at < bindparam("until"), staffed)
-                .order_by(c.id)
-            )
-
-        rows = self._rows(
-            ("series", "for employees", len(wanted)),
-            build,
-            until=self.codec.moment_in(until),
-            **in_params("e", wanted),
-        )
-        return [self.mapper.decode(row) for row in rows]
 
 
 class Messages(RecordRepository[Message]):
@@ -258,17 +150,3 @@ class Preferences(RecordRepository[Preference]):
             map(self.codec.uuid_in, employee_ids),
         )
         return [self.mapper.decode(row) for row in rows]
-
-
-class Subscriptions(RecordRepository[CalendarSubscription]):
-    kind = "calendar subscription"
-    table_name = "subscriptions"
-    entity_type = CalendarSubscription
-    unique = (("employee_id", "url"),)
-
-
-class SyncedItems(RecordRepository[SyncedItem]):
-    kind = "synced calendar item"
-    table_name = "synced_items"
-    entity_type = SyncedItem
-    unique = (("subscription_id", "uid"),)

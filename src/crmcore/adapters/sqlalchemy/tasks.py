@@ -1,9 +1,7 @@
-"""SQL repositories of projects, tasks and what hangs off any entity.
+"""SQL repositories of tasks, their executor rows, work log and dependencies.
 
 The registry (:meth:`Tasks.search`) is one indexed statement per shape of
-query: which filters are given, how many statuses, which order.  User-field
-conditions are ``EXISTS`` subqueries on the values table with the field's
-name bound as a parameter, so no name a user chose ever becomes SQL text.
+query: which filters are given, how many statuses, which order.
 """
 
 from __future__ import annotations
@@ -13,18 +11,11 @@ from datetime import datetime
 from typing import Any, ClassVar, TypeVar
 from uuid import UUID
 
-from sqlalchemy import Table, and_, bindparam, delete, func, or_, select, true, tuple_
+from sqlalchemy import and_, bindparam, func, or_, select, true, tuple_
 
-from crmcore.adapters.sqlalchemy.repository import (
-    RecordRepository,
-    Repository,
-    in_list,
-    in_params,
-)
+from crmcore.adapters.sqlalchemy.fields import field_value_conditions, field_value_params
+from crmcore.adapters.sqlalchemy.repository import RecordRepository, in_list, in_params
 from crmcore.adapters.sqlalchemy.statements import Codec, padded
-from crmcore.domain.collaboration import Attachment, Comment, Link
-from crmcore.domain.fields import FieldDefinition
-from crmcore.domain.projects import Project
 from crmcore.domain.tasks import (
     CLOSED_STATUSES,
     Dependency,
@@ -35,69 +26,9 @@ from crmcore.domain.tasks import (
     WorkLogEntry,
 )
 
-__all__ = [
-    "Attachments",
-    "Comments",
-    "Dependencies",
-    "Executors",
-    "FieldDefinitions",
-    "FieldValues",
-    "Links",
-    "Projects",
-    "Tasks",
-    "WorkLog",
-    "field_value_conditions",
-    "field_value_params",
-]
+__all__ = ["Dependencies", "Executors", "Tasks", "WorkLog"]
 
 R = TypeVar("R")
-
-_KEY_PREFIX = 200  # characters of a user-field key kept in the indexed column
-
-
-def field_value_conditions(
-    values: Table, entity_id: Any, entity_kind: str, count: int
-) -> list[Any]:
-    """WHERE conditions for ``count`` user-field filters on the entity ``entity_id``
-    names: each binds the field's name and key as parameters (see
-    :func:`field_value_params`), so no name a user chose becomes SQL text."""
-    v = values.c
-    return [
-        entity_id.in_(
-            select(v.entity_id).where(
-                v.entity_kind == entity_kind,
-                v.name == bindparam(f"field{index}"),
-                v.key_prefix == bindparam(f"key_prefix{index}"),
-                v.key == bindparam(f"key{index}"),
-            )
-        )
-        for index in range(count)
-    ]
-
-
-def field_value_params(field_values: Sequence[tuple[str, object]]) -> dict[str, Any]:
-    """The parameters of :func:`field_value_conditions`."""
-    params: dict[str, Any] = {}
-    for index, (name, key) in enumerate(field_values):
-        params[f"field{index}"] = name
-        params[f"key{index}"] = key
-        params[f"key_prefix{index}"] = str(key)[:_KEY_PREFIX]
-    return params
-
-
-class Projects(RecordRepository[Project]):
-    kind = "project"
-    table_name = "projects"
-    entity_type = Project
-    unique = (("code",),)
-    derived: ClassVar[Mapping[str, Callable[[Any], Any]]] = {
-        "name_sort": lambda project: project.name_sort
-    }
-
-    def get_by_code(self, code: str) -> Project | None:
-        found = self.find(code=code)
-        return found[0] if found else None
-
 
 _CLOSED = sorted(status.value for status in CLOSED_STATUSES)
 
@@ -299,7 +230,40 @@ def _position_value(codec: Codec, value: Any) -> Any:
     return value
 
 
-class Executors(RecordRepository[Executor]):
+class _EmployeeRecords(RecordRepository[R]):
+    """Records of employees over periods of time: executor rows and work log entries."""
+
+    def _of_employees(
+        self,
+        employee_ids: Sequence[UUID],
+        since: datetime,
+        until: datetime,
+        period: Callable[[], list[Any]],
+        order: tuple[Any, ...],
+    ) -> list[R]:
+        """Records of these employees whose ``period`` conditions hold for [since, until)."""
+        c = self.table.c
+        codec = self.codec
+        wanted = padded([codec.uuid_in(id) for id in employee_ids])
+
+        def build() -> Any:
+            return (
+                select(*self.mapper.columns)
+                .where(in_list(c.employee_id, "e", len(wanted)), *period())
+                .order_by(*order)
+            )
+
+        rows = self._rows(
+            (self.table_name, "of employees", len(wanted)),
+            build,
+            **in_params("e", wanted),
+            since=codec.moment_in(since),
+            until=codec.moment_in(until),
+        )
+        return [self.mapper.decode(row) for row in rows]
+
+
+class Executors(_EmployeeRecords[Executor]):
     kind = "executor"
     table_name = "executors"
     entity_type = Executor
@@ -320,8 +284,7 @@ class Executors(RecordRepository[Executor]):
         self, employee_ids: Sequence[UUID], since: datetime, until: datetime
     ) -> list[Executor]:
         c = self.table.c
-        return _of_employees(
-            self,
+        return self._of_employees(
             employee_ids,
             since,
             until,
@@ -330,7 +293,7 @@ class Executors(RecordRepository[Executor]):
         )
 
 
-class WorkLog(RecordRepository[WorkLogEntry]):
+class WorkLog(_EmployeeRecords[WorkLogEntry]):
     kind = "work log entry"
     table_name = "work_log"
     entity_type = WorkLogEntry
@@ -340,8 +303,7 @@ class WorkLog(RecordRepository[WorkLogEntry]):
         self, employee_ids: Sequence[UUID], since: datetime, until: datetime
     ) -> list[WorkLogEntry]:
         c = self.table.c
-        return _of_employees(
-            self,
+        return self._of_employees(
             employee_ids,
             since,
             until,
@@ -350,120 +312,8 @@ class WorkLog(RecordRepository[WorkLogEntry]):
         )
 
 
-def _of_employees(
-    repository: RecordRepository[R],
-    employee_ids: Sequence[UUID],
-    since: datetime,
-    until: datetime,
-    period: Callable[[], list[Any]],
-    order: tuple[Any, ...],
-) -> list[R]:
-    """Records of these employees whose ``period`` conditions hold for [since, until)."""
-    c = repository.table.c
-    codec = repository.codec
-    wanted = padded([codec.uuid_in(id) for id in employee_ids])
-
-    def build() -> Any:
-        return (
-            select(*repository.mapper.columns)
-            .where(in_list(c.employee_id, "e", len(wanted)), *period())
-            .order_by(*order)
-        )
-
-    rows = repository._rows(
-        (repository.table_name, "of employees", len(wanted)),
-        build,
-        **in_params("e", wanted),
-        since=codec.moment_in(since),
-        until=codec.moment_in(until),
-    )
-    return [repository.mapper.decode(row) for row in rows]
-
-
 class Dependencies(RecordRepository[Dependency]):
     kind = "dependency"
     table_name = "dependencies"
     entity_type = Dependency
     unique = (("predecessor_id", "successor_id"),)
-
-
-class Comments(RecordRepository[Comment]):
-    kind = "comment"
-    table_name = "comments"
-    entity_type = Comment
-
-
-class Links(RecordRepository[Link]):
-    kind = "link"
-    table_name = "links"
-    entity_type = Link
-
-
-class Attachments(RecordRepository[Attachment]):
-    kind = "attachment"
-    table_name = "attachments"
-    entity_type = Attachment
-
-
-class FieldDefinitions(RecordRepository[FieldDefinition]):
-    kind = "user field"
-    table_name = "field_definitions"
-    entity_type = FieldDefinition
-    unique = (("entity_kind", "name"),)
-    order_by = ("position", "id")
-
-
-class FieldValues(Repository):
-    """User-field values: rows of (entity, field name, position, key)."""
-
-    def __init__(self, uow: Any, tables: Any) -> None:
-        super().__init__(uow, tables)
-        self.table = tables.field_values
-
-    def replace(self, entity_kind: str, entity_id: UUID, name: str, keys: Sequence[str]) -> None:
-        c = self.table.c
-        entity = self.codec.uuid_in(entity_id)
-        self.statements.execute(
-            self.db,
-            ("field values", "clear"),
-            lambda: delete(self.table).where(
-                c.entity_kind == bindparam("kind"),
-                c.entity_id == bindparam("entity"),
-                c.name == bindparam("name"),
-            ),
-            {"kind": entity_kind, "entity": entity, "name": name},
-        )
-        self.statements.insert_many(
-            self.db,
-            self.table,
-            [
-                (entity_kind, entity, name, position, key, key[:_KEY_PREFIX])
-                for position, key in enumerate(keys)
-            ],
-        )
-
-    def for_entities(
-        self, entity_kind: str, entity_ids: Iterable[UUID]
-    ) -> dict[UUID, dict[str, tuple[str, ...]]]:
-        c = self.table.c
-        found: dict[UUID, dict[str, list[str]]] = {}
-        wanted = [self.codec.uuid_in(id) for id in set(entity_ids)]
-        for start in range(0, len(wanted), 500):
-            chunk = padded(wanted[start : start + 500])
-
-            def build(size: int = len(chunk)) -> Any:
-                return (
-                    select(c.entity_id, c.name, c.key)
-                    .where(c.entity_kind == bindparam("kind"), in_list(c.entity_id, "e", size))
-                    .order_by(c.entity_id, c.name, c.position)
-                )
-
-            rows = self._rows(
-                ("field values", "of", len(chunk)), build, kind=entity_kind, **in_params("e", chunk)
-            )
-            for entity, name, key in rows:
-                found.setdefault(self.codec.uuid_out(entity), {}).setdefault(name, []).append(key)
-        return {
-            entity: {name: tuple(keys) for name, keys in fields.items()}
-            for entity, fields in found.items()
-        }
