@@ -2,8 +2,8 @@
 
 Repositories are explicit SQLAlchemy Core code: domain objects stay free of
 ORM state.  Read models (timeline pages, searches, phone lookups) are single
-indexed queries; lists of phones, e-mails and tags are loaded for a whole page
-of clients in one query each.
+indexed queries; a client's phones, e-mails and tags are columns of its row,
+kept also in lookup tables for search and caller-ID.
 
 The repositories of each storage capability live in a module named as in
 :mod:`crmcore.ports` (``clients``, ``tasks``, ...), over the shared base in
