@@ -34,6 +34,7 @@ Example:
 
 from __future__ import annotations
 
-from crmcore.domain.recurrence.rule import Frequency, Recurrence
+from crmcore.domain.recurrence.rule import Recurrence
+from crmcore.domain.recurrence.vocabulary import Frequency
 
 __all__ = ["Frequency", "Recurrence"]

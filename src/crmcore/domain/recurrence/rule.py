@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import calendar
-import enum
 import re
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator
@@ -14,18 +13,16 @@ from zoneinfo import ZoneInfo
 import attrs
 
 from crmcore.domain import checks as check
+from crmcore.domain.recurrence.vocabulary import (
+    DAY_NAMES,
+    MONTH_DAYS,
+    MONTH_NAMES,
+    WEEKDAY_CODES,
+    Frequency,
+)
 from crmcore.errors import ValidationError
 
-__all__ = ["Frequency", "Recurrence"]
-
-
-class Frequency(enum.StrEnum):
-    """How often a series repeats (``FREQ`` of RFC 5545), before its interval."""
-
-    DAILY = "daily"
-    WEEKLY = "weekly"
-    MONTHLY = "monthly"
-    YEARLY = "yearly"
+__all__ = ["Recurrence"]
 
 
 _DAY = timedelta(days=1)
@@ -38,12 +35,6 @@ _LAST_MONTH = _LAST_DAY.year * 12 + _LAST_DAY.month - 1
 # The Gregorian calendar repeats every 400 years: a rule that yields nothing
 # over that long never yields anything.
 _CYCLE_MONTHS = 400 * 12
-
-_CODES = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
-_DAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
-_MONTH_NAMES = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
-# The most days each month can have (February in a leap year).
-_MONTH_DAYS = (31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
 
 
 # ---------------------------------------------------------------- field checks
@@ -252,7 +243,7 @@ class _MonthGrid(_Grid):
         self.never = -(-_CYCLE_MONTHS // step) + 1
         # A day every month has (the 28th at most, a 4th weekday) means one
         # date per period, so counting needs no stepping.
-        shortest = 28 if step % 12 or month == 2 else _MONTH_DAYS[month - 1]
+        shortest = 28 if step % 12 or month == 2 else MONTH_DAYS[month - 1]
         if month_day is not None:
             self._always = abs(month_day) <= shortest
         elif nth is not None:
@@ -336,8 +327,8 @@ def _rule_shape(rule: Recurrence) -> None:
             if rule.month_day is not None or rule.nth is not None:
                 raise ValidationError("month", "is needed by a yearly rule on a day of the month")
             return
-        longest = _MONTH_DAYS[rule.month - 1]
-        name = _MONTH_NAMES[rule.month - 1]
+        longest = MONTH_DAYS[rule.month - 1]
+        name = MONTH_NAMES[rule.month - 1]
         if rule.month_day is not None and abs(rule.month_day) > longest:
             raise ValidationError("month_day", f"{name} never has {abs(rule.month_day)} days")
         if rule.month_day is None and rule.nth is None:
@@ -823,9 +814,9 @@ class Recurrence:
             parts.append(f"BYMONTHDAY={self.month_day}")
         if self.weekdays:
             prefix = "" if self.nth is None else str(self.nth)
-            parts.append("BYDAY=" + ",".join(prefix + _CODES[day] for day in self.weekdays))
+            parts.append("BYDAY=" + ",".join(prefix + WEEKDAY_CODES[day] for day in self.weekdays))
         if self.week_start != 0:
-            parts.append(f"WKST={_CODES[self.week_start]}")
+            parts.append(f"WKST={WEEKDAY_CODES[self.week_start]}")
         if self.count is not None:
             parts.append(f"COUNT={self.count}")
         if self.until is not None:
@@ -900,11 +891,11 @@ class Recurrence:
         first = self._first.date()
         if self.frequency is Frequency.WEEKLY:
             days = self.weekdays or (first.weekday(),)
-            text += " on " + ", ".join(_DAY_NAMES[day] for day in days)
+            text += " on " + ", ".join(DAY_NAMES[day] for day in days)
         elif self.frequency is Frequency.MONTHLY:
             text += " on " + self._day_words(first)
         elif self.frequency is Frequency.YEARLY:
-            month = _MONTH_NAMES[(self.month or first.month) - 1]
+            month = MONTH_NAMES[(self.month or first.month) - 1]
             if self.month_day is None and self.nth is None:
                 text += f" on {month} {first.day}"
             elif self.month_day is not None and self.month_day > 0:
@@ -922,7 +913,7 @@ class Recurrence:
     def _day_words(self, first: date) -> str:
         if self.nth is not None:
             which = "last" if self.nth == -1 else _from_end(self.nth)
-            return f"the {which} {_DAY_NAMES[self.weekdays[0]]}"
+            return f"the {which} {DAY_NAMES[self.weekdays[0]]}"
         day = self.month_day if self.month_day is not None else first.day
         if day == -1:
             return "the last day"
@@ -1037,9 +1028,9 @@ def _read_rrule(text: str, zone: ZoneInfo) -> dict[str, Any]:
             raise _fail("several days in BYMONTHDAY are not supported")
         fields["month_day"] = _number("BYMONTHDAY", parts["BYMONTHDAY"])
     if "WKST" in parts:
-        if parts["WKST"] not in _CODES:
+        if parts["WKST"] not in WEEKDAY_CODES:
             raise _fail(f"WKST={parts['WKST']} is not a weekday (MO, TU, ... SU)")
-        fields["week_start"] = _CODES.index(parts["WKST"])
+        fields["week_start"] = WEEKDAY_CODES.index(parts["WKST"])
     if "BYDAY" in parts:
         fields.update(_byday(parts["BYDAY"], fields))
     return fields
@@ -1052,7 +1043,7 @@ def _byday(value: str, fields: dict[str, Any]) -> dict[str, Any]:
         if not found:
             raise _fail(f"BYDAY: {item!r} is not a weekday such as MO, 2TU or -1FR")
         nth = found["nth"]
-        days.append((None if nth is None else int(nth), _CODES.index(found["code"])))
+        days.append((None if nth is None else int(nth), WEEKDAY_CODES.index(found["code"])))
     frequency = fields["frequency"]
     if frequency in (Frequency.DAILY, Frequency.WEEKLY):
         if any(nth is not None for nth, _ in days):
@@ -1068,7 +1059,7 @@ def _byday(value: str, fields: dict[str, Any]) -> dict[str, Any]:
     nth, day = days[0]
     if nth is None:
         raise _fail(
-            f"BYDAY: {value} without an ordinal (every {_DAY_NAMES[day]} of the month) is not "
+            f"BYDAY: {value} without an ordinal (every {DAY_NAMES[day]} of the month) is not "
             f"supported; give one, e.g. 1{value} or -1{value}"
         )
     return {"nth": nth, "weekdays": (day,)}
