@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import calendar
 import re
-from abc import ABC, abstractmethod
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -13,6 +11,15 @@ from zoneinfo import ZoneInfo
 import attrs
 
 from crmcore.domain import checks as check
+from crmcore.domain.recurrence.expansion import (
+    Grid,
+    between,
+    first_after,
+    first_wall,
+    locate,
+    make_grid,
+    reading,
+)
 from crmcore.domain.recurrence.vocabulary import (
     DAY_NAMES,
     MONTH_DAYS,
@@ -27,14 +34,6 @@ __all__ = ["Recurrence"]
 
 _DAY = timedelta(days=1)
 _SECOND = timedelta(seconds=1)
-# Occurrences stop at the end of 9999-12-30: a wall time on the calendar's
-# last day may have no UTC instant a datetime can hold.
-_LAST_DAY = date(9999, 12, 30)
-_LAST_ORDINAL = _LAST_DAY.toordinal()
-_LAST_MONTH = _LAST_DAY.year * 12 + _LAST_DAY.month - 1
-# The Gregorian calendar repeats every 400 years: a rule that yields nothing
-# over that long never yields anything.
-_CYCLE_MONTHS = 400 * 12
 
 
 # ---------------------------------------------------------------- field checks
@@ -122,175 +121,6 @@ def _instant(field: str, value: object) -> datetime:
         return (datetime.max if value.year == datetime.max.year else datetime.min).replace(
             tzinfo=UTC
         )
-
-
-def _local_day(key: datetime, zone: ZoneInfo, shift: int = 0) -> date:
-    """The date in ``zone`` of the instant ``key`` stands for (see :func:`_reading`),
-    moved by ``shift`` days and kept on the calendar."""
-    try:
-        return (zone.fromutc(key) + timedelta(days=shift)).date()
-    except OverflowError:
-        return date.min if key.year == 1 else date.max
-
-
-# ---------------------------------------------------------------- the calendar arithmetic
-
-
-def _reading(instant: datetime, zone: ZoneInfo) -> datetime:
-    """``instant`` (UTC) as the key the series is walked with: its UTC reading, tagged ``zone``.
-
-    Datetimes with the same tzinfo compare and hash by their fields, so keys
-    compare as the instants they stand for without a conversion each time,
-    and ``zone.fromutc(key)`` is the instant's local time.
-    """
-    return datetime.combine(instant.date(), instant.time(), zone)
-
-
-class _Grid(ABC):
-    """The wall-clock times a rule picks, period by period (``interval`` days, weeks, ...).
-
-    A wall time is the start's time of day on a picked date, as a datetime in
-    the rule's zone read as written (fold 0).  Period 0 holds the start; only
-    its wall times from the start's on are occurrences.  Each method costs the
-    same whatever the period's number.
-    """
-
-    #: After this many periods in a row without a date no date ever comes.
-    never: int = 0
-
-    @abstractmethod
-    def period_of(self, day: date) -> int:
-        """The period whose span holds ``day`` (negative before the start's)."""
-
-    @abstractmethod
-    def walls(self, period: int) -> list[datetime] | None:
-        """The period's wall times in order; None past the end of the calendar."""
-
-    @abstractmethod
-    def count_before(self, period: int, cap: int | None) -> int:
-        """How many occurrences the periods before ``period`` hold (counting stops at ``cap``)."""
-
-
-class _DailyGrid(_Grid):
-    def __init__(self, first: datetime, interval: int) -> None:
-        self._first = first
-        self._ordinal = first.toordinal()
-        self._interval = interval
-        self._step = timedelta(days=interval)
-
-    def period_of(self, day: date) -> int:
-        return (day.toordinal() - self._ordinal) // self._interval
-
-    def walls(self, period: int) -> list[datetime] | None:
-        if self._ordinal + period * self._interval > _LAST_ORDINAL:
-            return None
-        return [self._first + self._step * period]
-
-    def count_before(self, period: int, cap: int | None) -> int:
-        return max(period, 0)
-
-
-class _WeeklyGrid(_Grid):
-    def __init__(
-        self, first: datetime, interval: int, weekdays: tuple[int, ...], wkst: int
-    ) -> None:
-        # Weeks begin on ``wkst``; period 0 is the week holding the start.
-        back = (first.weekday() - wkst) % 7
-        self._week0 = first - timedelta(days=back)
-        self._ordinal = first.toordinal() - back
-        self._span = 7 * interval
-        self._step = timedelta(days=self._span)
-        self._offsets = sorted((day - wkst) % 7 for day in weekdays)
-        self._shifts = [timedelta(days=offset) for offset in self._offsets]
-        self._head = sum(offset >= back for offset in self._offsets)
-
-    def period_of(self, day: date) -> int:
-        return (day.toordinal() - self._ordinal) // self._span
-
-    def walls(self, period: int) -> list[datetime] | None:
-        ordinal = self._ordinal + period * self._span
-        if ordinal > _LAST_ORDINAL:
-            return None
-        week = self._week0 + self._step * period
-        if ordinal + 6 > _LAST_ORDINAL:
-            return [week + timedelta(days=o) for o in self._offsets if ordinal + o <= _LAST_ORDINAL]
-        return [week + shift for shift in self._shifts]
-
-    def count_before(self, period: int, cap: int | None) -> int:
-        return 0 if period <= 0 else self._head + (period - 1) * len(self._offsets)
-
-
-class _MonthGrid(_Grid):
-    """Monthly rules (``step`` = interval months) and yearly ones (12 x interval months)."""
-
-    def __init__(
-        self,
-        first: datetime,
-        month: int,
-        step: int,
-        *,
-        month_day: int | None,
-        nth: int | None,
-        weekday: int | None,
-    ) -> None:
-        self._at = first.timetz()
-        self._base = first.year * 12 + month - 1
-        self._step = step
-        self._month_day = month_day
-        self._nth = nth
-        self._weekday = weekday
-        self._default_day = first.day
-        self.never = -(-_CYCLE_MONTHS // step) + 1
-        # A day every month has (the 28th at most, a 4th weekday) means one
-        # date per period, so counting needs no stepping.
-        shortest = 28 if step % 12 or month == 2 else MONTH_DAYS[month - 1]
-        if month_day is not None:
-            self._always = abs(month_day) <= shortest
-        elif nth is not None:
-            self._always = abs(nth) <= 4
-        else:
-            self._always = first.day <= shortest
-        self._head = sum(wall >= first for wall in self.walls(0) or ())
-
-    def period_of(self, day: date) -> int:
-        return (day.year * 12 + day.month - 1 - self._base) // self._step
-
-    def walls(self, period: int) -> list[datetime] | None:
-        index = self._base + period * self._step
-        if index > _LAST_MONTH:
-            return None
-        year, month = divmod(index, 12)
-        day = self._day_in(year, month + 1)
-        if day is None:
-            return []
-        found = date(year, month + 1, day)
-        return [datetime.combine(found, self._at)] if found <= _LAST_DAY else None
-
-    def _day_in(self, year: int, month: int) -> int | None:
-        weekday_of_first, length = calendar.monthrange(year, month)
-        if self._month_day is not None:
-            day = self._month_day if self._month_day > 0 else length + self._month_day + 1
-        elif self._nth is not None and self._weekday is not None:
-            if self._nth > 0:
-                day = 1 + (self._weekday - weekday_of_first) % 7 + 7 * (self._nth - 1)
-            else:
-                weekday_of_last = (weekday_of_first + length - 1) % 7
-                day = length - (weekday_of_last - self._weekday) % 7 + 7 * (self._nth + 1)
-        else:
-            day = self._default_day
-        return day if 1 <= day <= length else None
-
-    def count_before(self, period: int, cap: int | None) -> int:
-        if period <= 0:
-            return 0
-        if self._always:
-            return self._head + period - 1
-        found = self._head
-        for earlier in range(1, period):
-            if cap is not None and found >= cap:
-                break
-            found += len(self.walls(earlier) or ())
-        return found
 
 
 # ---------------------------------------------------------------- the rule
@@ -418,26 +248,22 @@ class Recurrence:
     )
 
     # Derived once: the zone, the start's wall time (fold 0, whole seconds),
-    # the walk's keys of ``until`` and the exceptions (see _reading), the arithmetic.
+    # the walk's keys of ``until`` and the exceptions (see expansion.reading), the grid.
     _zone: ZoneInfo = attrs.field(init=False, repr=False, eq=False)
     _first: datetime = attrs.field(init=False, repr=False, eq=False)
     _until_key: datetime | None = attrs.field(init=False, repr=False, eq=False)
     _skipped: frozenset[datetime] = attrs.field(init=False, repr=False, eq=False)
-    _grid: _Grid = attrs.field(init=False, repr=False, eq=False)
+    _grid: Grid = attrs.field(init=False, repr=False, eq=False)
 
     def __attrs_post_init__(self) -> None:
         zone = ZoneInfo(self.time_zone)
         start = self.start
-        same_zone = isinstance(start.tzinfo, ZoneInfo) and start.tzinfo.key == self.time_zone
-        local = start if same_zone else start.astimezone(zone)
-        # dateutil drops the microseconds of the start, and makes every
-        # occurrence at fold 0; so do the occurrences here.
-        first = datetime.combine(local.date(), local.time().replace(microsecond=0, fold=0), zone)
-        until = None if self.until is None else _reading(self.until, zone)
+        first = first_wall(start, zone)
+        until = None if self.until is None else reading(self.until, zone)
         object.__setattr__(self, "_zone", zone)
         object.__setattr__(self, "_first", first)
         object.__setattr__(self, "_until_key", until)
-        object.__setattr__(self, "_skipped", frozenset(_reading(e, zone) for e in self.exceptions))
+        object.__setattr__(self, "_skipped", frozenset(reading(e, zone) for e in self.exceptions))
         if self.count is not None and self.until is not None:
             raise ValidationError(
                 "until", "cannot be combined with count: a series ends after N times or on a date"
@@ -445,24 +271,7 @@ class Recurrence:
         if self.until is not None and self.until < start:
             raise ValidationError("until", "is before start")
         _rule_shape(self)
-        object.__setattr__(self, "_grid", self._make_grid())
-
-    def _make_grid(self) -> _Grid:
-        first = self._first
-        if self.frequency is Frequency.DAILY:
-            return _DailyGrid(first, self.interval)
-        if self.frequency is Frequency.WEEKLY:
-            days = self.weekdays or (first.weekday(),)
-            return _WeeklyGrid(first, self.interval, days, self.week_start)
-        yearly = self.frequency is Frequency.YEARLY
-        return _MonthGrid(
-            first,
-            (self.month or first.month) if yearly else first.month,
-            self.interval * (12 if yearly else 1),
-            month_day=self.month_day,
-            nth=self.nth,
-            weekday=self.weekdays[0] if self.weekdays else None,
-        )
+        object.__setattr__(self, "_grid", make_grid(self, first))
 
     # ------------------------------------------------------------ convenience constructors
 
@@ -606,43 +415,6 @@ class Recurrence:
 
     # ------------------------------------------------------------ occurrences
 
-    def _walk(self, since: date, *, indexed: bool) -> Iterator[tuple[int, datetime, datetime]]:
-        """``(index, wall time, key)`` of the series from the period holding ``since`` on.
-
-        Skipped occurrences are included; ``count`` and ``until`` end the walk.
-        The key is the occurrence's instant as :func:`_reading` makes it.  The
-        index (the ordinal ``count`` counts) is worked out only when
-        ``indexed`` or when the rule has a count.
-        """
-        grid = self._grid
-        period = max(0, grid.period_of(since))
-        count = self.count
-        index = grid.count_before(period, count) if indexed or count is not None else 0
-        first = self._first
-        offset = self._zone.utcoffset
-        until = self._until_key
-        empty = 0
-        while (walls := grid.walls(period)) is not None:
-            if walls:
-                empty = 0
-            else:
-                empty += 1
-                if empty > grid.never:
-                    return
-            for wall in walls:
-                if wall < first:
-                    continue
-                if count is not None and index >= count:
-                    return
-                # Fold 0: a skipped-over wall time takes the offset before
-                # the jump (it lands later), a repeated one the first offset.
-                key = wall - offset(wall)  # type: ignore[operator]  # never None for a ZoneInfo
-                if until is not None and key > until:
-                    return
-                yield index, wall, key
-                index += 1
-            period += 1
-
     def occurrences(self, since: datetime, until: datetime) -> list[datetime]:
         """The occurrences from ``since`` (inclusive) to ``until`` (exclusive), in order.
 
@@ -656,23 +428,9 @@ class Recurrence:
         Raises:
             ValidationError: ``since`` or ``until`` is naive.
         """
-        since_utc = _instant("since", since)
-        until_utc = _instant("until", until)
-        if until_utc <= since_utc:
-            return []
-        zone = self._zone
-        low, high = _reading(since_utc, zone), _reading(until_utc, zone)
-        skipped = self._skipped
-        # An occurrence on a skipped-over wall time lands later, on its date
-        # or the next one: start a day early, and judge each by its instant.
-        last = datetime.combine(_local_day(high, zone), self._first.timetz())
-        found: list[datetime] = []
-        for _, wall, key in self._walk(_local_day(low, zone, -1), indexed=False):
-            if wall > last:
-                break
-            if low <= key < high and not (skipped and key in skipped):
-                found.append(zone.fromutc(key))
-        return found
+        since_utc, until_utc = _instant("since", since), _instant("until", until)
+        series = self._grid, self._first, self._zone, self.count, self._until_key
+        return between(*series, self._skipped, since_utc, until_utc)
 
     def after(self, moment: datetime, *, inclusive: bool = False) -> datetime | None:
         """The first occurrence after ``moment`` (or at it, when ``inclusive``).
@@ -689,23 +447,16 @@ class Recurrence:
             True
         """
         moment_utc = _instant("moment", moment)
-        zone = self._zone
-        mark = _reading(moment_utc, zone)
-        for _, _, key in self._walk(_local_day(mark, zone, -1), indexed=False):
-            if (key > mark or (inclusive and key == mark)) and key not in self._skipped:
-                return zone.fromutc(key)
-        return None
+        series = self._grid, self._first, self._zone, self.count, self._until_key
+        return first_after(*series, self._skipped, moment_utc, inclusive=inclusive)
 
     def _locate(
         self, field: str, moment: datetime, *, indexed: bool
     ) -> tuple[int, datetime] | None:
         """``(index, wall time)`` of the series member at ``moment``, skipped or not."""
         moment_utc = _instant(field, moment)
-        mark = _reading(moment_utc, self._zone)
-        for index, wall, key in self._walk(_local_day(mark, self._zone, -1), indexed=indexed):
-            if key >= mark:
-                return (index, wall) if key == mark else None
-        return None
+        series = self._grid, self._first, self._zone, self.count, self._until_key
+        return locate(*series, moment_utc, indexed=indexed)
 
     def is_occurrence(self, moment: datetime) -> bool:
         """Whether the series has an occurrence at ``moment`` (skipped ones have none)."""

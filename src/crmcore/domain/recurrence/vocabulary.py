@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import enum
+from datetime import datetime
+from typing import Protocol
 
-__all__ = ["DAY_NAMES", "MONTH_DAYS", "MONTH_NAMES", "WEEKDAY_CODES", "Frequency"]
+__all__ = ["DAY_NAMES", "MONTH_DAYS", "MONTH_NAMES", "WEEKDAY_CODES", "Frequency", "RuleParts"]
 
 
 class Frequency(enum.StrEnum):
@@ -24,3 +26,34 @@ DAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 MONTH_NAMES = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 #: The most days each month can have (February in a leap year), January first.
 MONTH_DAYS = (31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+
+
+class RuleParts(Protocol):
+    """The parts of a rule, as the arithmetic, the RRULE text and the words read them.
+
+    :class:`~crmcore.domain.recurrence.Recurrence` is one; see it for what
+    each part means.
+    """
+
+    @property
+    def frequency(self) -> Frequency: ...
+    @property
+    def start(self) -> datetime: ...
+    @property
+    def interval(self) -> int: ...
+    @property
+    def weekdays(self) -> tuple[int, ...]: ...
+    @property
+    def month_day(self) -> int | None: ...
+    @property
+    def nth(self) -> int | None: ...
+    @property
+    def month(self) -> int | None: ...
+    @property
+    def week_start(self) -> int: ...
+    @property
+    def count(self) -> int | None: ...
+    @property
+    def until(self) -> datetime | None: ...
+    @property
+    def exceptions(self) -> frozenset[datetime]: ...
