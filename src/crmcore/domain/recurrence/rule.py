@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import attrs
 
 from crmcore.domain import checks as check
+from crmcore.domain.recurrence.description import describe
 from crmcore.domain.recurrence.expansion import (
     Grid,
     between,
@@ -21,7 +22,6 @@ from crmcore.domain.recurrence.expansion import (
 )
 from crmcore.domain.recurrence.rrule_text import RRULE_PARTS, read_rrule, write_rrule
 from crmcore.domain.recurrence.vocabulary import (
-    DAY_NAMES,
     MONTH_DAYS,
     MONTH_NAMES,
     Frequency,
@@ -613,44 +613,7 @@ class Recurrence:
             >>> Recurrence.weekly(start, "UTC", (0, 2, 4), count=10).describe()
             'every week on Mon, Wed, Fri, 10 times'
         """
-        units = {
-            Frequency.DAILY: "day",
-            Frequency.WEEKLY: "week",
-            Frequency.MONTHLY: "month",
-            Frequency.YEARLY: "year",
-        }
-        unit = units[self.frequency]
-        text = f"every {unit}" if self.interval == 1 else f"every {self.interval} {unit}s"
-        first = self._first.date()
-        if self.frequency is Frequency.WEEKLY:
-            days = self.weekdays or (first.weekday(),)
-            text += " on " + ", ".join(DAY_NAMES[day] for day in days)
-        elif self.frequency is Frequency.MONTHLY:
-            text += " on " + self._day_words(first)
-        elif self.frequency is Frequency.YEARLY:
-            month = MONTH_NAMES[(self.month or first.month) - 1]
-            if self.month_day is None and self.nth is None:
-                text += f" on {month} {first.day}"
-            elif self.month_day is not None and self.month_day > 0:
-                text += f" on {month} {self.month_day}"
-            else:
-                text += f" on {self._day_words(first)} of {month}"
-        if self.count is not None:
-            text += ", once" if self.count == 1 else f", {self.count} times"
-        if self.until is not None:
-            text += f", until {self.until.astimezone(self._zone).date().isoformat()}"
-        if self.exceptions:
-            text += f", {len(self.exceptions)} skipped"
-        return text
-
-    def _day_words(self, first: date) -> str:
-        if self.nth is not None:
-            which = "last" if self.nth == -1 else _from_end(self.nth)
-            return f"the {which} {DAY_NAMES[self.weekdays[0]]}"
-        day = self.month_day if self.month_day is not None else first.day
-        if day == -1:
-            return "the last day"
-        return f"the {_from_end(day)}" if day > 0 else f"the {_from_end(day)} day"
+        return describe(self, self._first.date(), self._zone)
 
 
 def _start_month(start: datetime, time_zone: str) -> int | None:
@@ -659,13 +622,6 @@ def _start_month(start: datetime, time_zone: str) -> int | None:
         return start.astimezone(ZoneInfo(time_zone)).month
     except (ValueError, KeyError, OverflowError):
         return None
-
-
-def _from_end(n: int) -> str:
-    """``2`` -> ``"2nd"``, ``-2`` -> ``"2nd-to-last"``."""
-    size = abs(n)
-    suffix = "th" if 10 <= size % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(size % 10, "th")
-    return f"{size}{suffix}" + ("-to-last" if n < 0 else "")
 
 
 _TIME_ZONE_FIELD = attrs.fields(Recurrence).time_zone
