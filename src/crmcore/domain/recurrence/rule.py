@@ -1,10 +1,15 @@
-"""The recurrence rule: :class:`Recurrence`, its fields and their checks, and its methods."""
+"""The recurrence rule: :class:`Recurrence`, the value the rest of crmcore uses.
+
+Its methods check their arguments and hand the rule's parts to the functions
+of the modules below it: the checks (:mod:`.validation`), the expansion
+engine (:mod:`.expansion`), RRULE text (:mod:`.rrule_text`) and the
+description (:mod:`.description`).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
-from typing import Any
 from zoneinfo import ZoneInfo
 
 import attrs
@@ -21,148 +26,25 @@ from crmcore.domain.recurrence.expansion import (
     reading,
 )
 from crmcore.domain.recurrence.rrule_text import RRULE_PARTS, read_rrule, write_rrule
-from crmcore.domain.recurrence.vocabulary import (
-    MONTH_DAYS,
-    MONTH_NAMES,
-    Frequency,
+from crmcore.domain.recurrence.validation import (
+    as_utc,
+    at_least_one,
+    aware_instants,
+    check_rule,
+    start_month,
+    to_frequency,
+    to_instants,
+    to_weekdays,
+    weekday_numbers,
+    whole_number,
 )
+from crmcore.domain.recurrence.vocabulary import Frequency
 from crmcore.errors import ValidationError
 
 __all__ = ["Recurrence"]
 
 
 _SECOND = timedelta(seconds=1)
-
-
-# ---------------------------------------------------------------- field checks
-
-
-def _whole(low: int, high: int, *, optional: bool = False, zero: bool = True) -> check.Validator:
-    """An int from ``low`` to ``high``; ``zero=False`` leaves 0 out of the range."""
-
-    def validate(_: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
-        if value is None and optional:
-            return
-        if not isinstance(value, int) or isinstance(value, bool):
-            raise ValidationError(attribute.name, f"must be a whole number, not {value!r}")
-        if zero:
-            if not low <= value <= high:
-                raise ValidationError(
-                    attribute.name, f"must be between {low} and {high}, not {value}"
-                )
-        elif value == 0 or not low <= value <= high:
-            raise ValidationError(attribute.name, f"must be 1..{high} or -{high}..-1, not {value}")
-
-    return validate
-
-
-def _at_least_one(_: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
-    if value is None:
-        return
-    if not isinstance(value, int) or isinstance(value, bool):
-        raise ValidationError(attribute.name, f"must be a whole number, not {value!r}")
-    if value < 1:
-        raise ValidationError(attribute.name, f"must be at least 1, not {value}")
-
-
-def _to_weekdays(value: Any) -> Any:
-    """Weekdays in any order, repeated or not, as the sorted tuple of distinct days."""
-    if isinstance(value, Iterable) and not isinstance(value, str | bytes):
-        items = tuple(value)
-        if all(isinstance(day, int) and not isinstance(day, bool) for day in items):
-            return tuple(sorted(set(items)))
-        return items
-    return value
-
-
-def _weekdays(_: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
-    if not isinstance(value, tuple):
-        raise ValidationError(attribute.name, f"must be a tuple, not {type(value).__name__}")
-    for day in value:
-        if not isinstance(day, int) or isinstance(day, bool) or not 0 <= day <= 6:
-            raise ValidationError(
-                attribute.name, f"must hold weekdays 0 (Monday) to 6 (Sunday), not {day!r}"
-            )
-
-
-def _to_instants(value: Any) -> Any:
-    """Aware datetimes as a frozenset of UTC instants; anything else for the validator."""
-    if isinstance(value, Iterable) and not isinstance(value, str | bytes):
-        items = tuple(value)
-        if all(isinstance(item, datetime) and item.utcoffset() is not None for item in items):
-            return frozenset(item.astimezone(UTC) for item in items)
-        return items
-    return value
-
-
-def _instants(_: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
-    for item in value if isinstance(value, frozenset | tuple) else (value,):
-        if not isinstance(item, datetime) or item.utcoffset() is None:
-            raise ValidationError(
-                attribute.name, f"must hold timezone-aware datetimes, not {item!r}"
-            )
-
-
-def _to_frequency(value: object) -> object:
-    return check.to_enum(Frequency, value.lower() if isinstance(value, str) else value)
-
-
-def _instant(field: str, value: object) -> datetime:
-    """A method argument as a UTC instant; naive datetimes are refused."""
-    if not isinstance(value, datetime):
-        raise ValidationError(field, f"must be datetime, not {type(value).__name__}")
-    if value.utcoffset() is None:
-        raise ValidationError(field, "must be timezone-aware (got a naive datetime)")
-    try:
-        return value.astimezone(UTC)
-    except OverflowError:  # datetime.max or .min in a zone: as far as UTC goes
-        return (datetime.max if value.year == datetime.max.year else datetime.min).replace(
-            tzinfo=UTC
-        )
-
-
-# ---------------------------------------------------------------- the rule
-
-
-def _rule_shape(rule: Recurrence) -> None:
-    """The parts that go together for the rule's frequency (field errors name the part)."""
-    frequency = rule.frequency
-    if frequency in (Frequency.DAILY, Frequency.WEEKLY):
-        adjective = frequency.value
-        if rule.weekdays and frequency is Frequency.DAILY:
-            raise ValidationError(
-                "weekdays", "are not used by a daily rule (a weekly one picks weekdays)"
-            )
-        for name in ("month_day", "nth", "month"):
-            if getattr(rule, name) is not None:
-                raise ValidationError(name, f"is not used by a {adjective} rule")
-        return
-    if frequency is Frequency.MONTHLY and rule.month is not None:
-        raise ValidationError("month", "is not used by a monthly rule (a yearly one has it)")
-    if rule.nth is not None:
-        if rule.month_day is not None:
-            raise ValidationError("nth", "cannot be combined with month_day")
-        if len(rule.weekdays) != 1:
-            raise ValidationError(
-                "nth", f"needs exactly one weekday (as in the last Friday), not {rule.weekdays}"
-            )
-    elif rule.weekdays:
-        raise ValidationError(
-            "weekdays", f"a {frequency.value} rule takes one weekday, together with nth"
-        )
-    if frequency is Frequency.YEARLY:
-        if rule.month is None:
-            if rule.month_day is not None or rule.nth is not None:
-                raise ValidationError("month", "is needed by a yearly rule on a day of the month")
-            return
-        longest = MONTH_DAYS[rule.month - 1]
-        name = MONTH_NAMES[rule.month - 1]
-        if rule.month_day is not None and abs(rule.month_day) > longest:
-            raise ValidationError("month_day", f"{name} never has {abs(rule.month_day)} days")
-        if rule.month_day is None and rule.nth is None:
-            day = rule._first.day
-            if day > longest:
-                raise ValidationError("month", f"{name} has no day {day} (the start's day)")
 
 
 @attrs.frozen(kw_only=True)
@@ -224,25 +106,27 @@ class Recurrence:
         ['2026-01-30', '2026-02-27', '2026-03-27']
     """
 
-    frequency: Frequency = attrs.field(
-        converter=_to_frequency, validator=check.member_of(Frequency)
-    )
+    frequency: Frequency = attrs.field(converter=to_frequency, validator=check.member_of(Frequency))
     start: datetime = attrs.field(validator=check.aware_datetime())
     time_zone: str = attrs.field(validator=check.time_zone)
-    interval: int = attrs.field(default=1, validator=_whole(1, 1000))
-    weekdays: tuple[int, ...] = attrs.field(default=(), converter=_to_weekdays, validator=_weekdays)
-    month_day: int | None = attrs.field(
-        default=None, validator=_whole(-31, 31, optional=True, zero=False)
+    interval: int = attrs.field(default=1, validator=whole_number(1, 1000))
+    weekdays: tuple[int, ...] = attrs.field(
+        default=(), converter=to_weekdays, validator=weekday_numbers
     )
-    nth: int | None = attrs.field(default=None, validator=_whole(-5, 5, optional=True, zero=False))
-    month: int | None = attrs.field(default=None, validator=_whole(1, 12, optional=True))
-    week_start: int = attrs.field(default=0, validator=_whole(0, 6))
-    count: int | None = attrs.field(default=None, validator=_at_least_one)
+    month_day: int | None = attrs.field(
+        default=None, validator=whole_number(-31, 31, optional=True, zero=False)
+    )
+    nth: int | None = attrs.field(
+        default=None, validator=whole_number(-5, 5, optional=True, zero=False)
+    )
+    month: int | None = attrs.field(default=None, validator=whole_number(1, 12, optional=True))
+    week_start: int = attrs.field(default=0, validator=whole_number(0, 6))
+    count: int | None = attrs.field(default=None, validator=at_least_one)
     until: datetime | None = attrs.field(
         default=None, converter=check.to_utc, validator=check.aware_datetime(optional=True)
     )
     exceptions: frozenset[datetime] = attrs.field(
-        default=frozenset(), converter=_to_instants, validator=_instants
+        default=frozenset(), converter=to_instants, validator=aware_instants
     )
 
     # Derived once: the zone, the start's wall time (fold 0, whole seconds),
@@ -255,20 +139,13 @@ class Recurrence:
 
     def __attrs_post_init__(self) -> None:
         zone = ZoneInfo(self.time_zone)
-        start = self.start
-        first = first_wall(start, zone)
+        first = first_wall(self.start, zone)
         until = None if self.until is None else reading(self.until, zone)
         object.__setattr__(self, "_zone", zone)
         object.__setattr__(self, "_first", first)
         object.__setattr__(self, "_until_key", until)
         object.__setattr__(self, "_skipped", frozenset(reading(e, zone) for e in self.exceptions))
-        if self.count is not None and self.until is not None:
-            raise ValidationError(
-                "until", "cannot be combined with count: a series ends after N times or on a date"
-            )
-        if self.until is not None and self.until < start:
-            raise ValidationError("until", "is before start")
-        _rule_shape(self)
+        check_rule(self, first)
         object.__setattr__(self, "_grid", make_grid(self, first))
 
     # ------------------------------------------------------------ convenience constructors
@@ -396,7 +273,7 @@ class Recurrence:
             'FREQ=YEARLY;BYMONTH=11;BYDAY=4TH'
         """
         if month is None and (day is not None or nth is not None) and isinstance(start, datetime):
-            month = _start_month(start, time_zone)
+            month = start_month(start, time_zone)
         return cls(
             frequency=Frequency.YEARLY,
             start=start,
@@ -426,7 +303,7 @@ class Recurrence:
         Raises:
             ValidationError: ``since`` or ``until`` is naive.
         """
-        since_utc, until_utc = _instant("since", since), _instant("until", until)
+        since_utc, until_utc = as_utc("since", since), as_utc("until", until)
         series = self._grid, self._first, self._zone, self.count, self._until_key
         return between(*series, self._skipped, since_utc, until_utc)
 
@@ -444,7 +321,7 @@ class Recurrence:
             >>> rule.after(datetime(2026, 1, 2, 8, tzinfo=UTC)) is None
             True
         """
-        moment_utc = _instant("moment", moment)
+        moment_utc = as_utc("moment", moment)
         series = self._grid, self._first, self._zone, self.count, self._until_key
         return first_after(*series, self._skipped, moment_utc, inclusive=inclusive)
 
@@ -452,7 +329,7 @@ class Recurrence:
         self, field: str, moment: datetime, *, indexed: bool
     ) -> tuple[int, datetime] | None:
         """``(index, wall time)`` of the series member at ``moment``, skipped or not."""
-        moment_utc = _instant(field, moment)
+        moment_utc = as_utc(field, moment)
         series = self._grid, self._first, self._zone, self.count, self._until_key
         return locate(*series, moment_utc, indexed=indexed)
 
@@ -483,7 +360,7 @@ class Recurrence:
             ValidationError: ``occurrence`` is not an occurrence of the series
                 (or is skipped already).
         """
-        instant = _instant("occurrence", occurrence)
+        instant = as_utc("occurrence", occurrence)
         if self._locate("occurrence", occurrence, indexed=False) is None:
             raise ValidationError(
                 "occurrence", f"{occurrence.isoformat()} is not an occurrence of the series"
@@ -515,7 +392,7 @@ class Recurrence:
             >>> before.count, rest.count, rest.start.day
             (2, 3, 3)
         """
-        instant = _instant("at", at)
+        instant = as_utc("at", at)
         found = self._locate("at", at, indexed=True)
         if found is None or instant in self.exceptions:
             raise ValidationError("at", f"{at.isoformat()} is not an occurrence of the series")
@@ -614,14 +491,6 @@ class Recurrence:
             'every week on Mon, Wed, Fri, 10 times'
         """
         return describe(self, self._first.date(), self._zone)
-
-
-def _start_month(start: datetime, time_zone: str) -> int | None:
-    """The start's month in ``time_zone``; None when either is unusable (the rule says why)."""
-    try:
-        return start.astimezone(ZoneInfo(time_zone)).month
-    except (ValueError, KeyError, OverflowError):
-        return None
 
 
 _TIME_ZONE_FIELD = attrs.fields(Recurrence).time_zone
