@@ -16,6 +16,7 @@ import calendar
 from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from datetime import date, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from crmcore.domain.recurrence.vocabulary import MONTH_DAYS, Frequency, RuleParts
@@ -23,6 +24,7 @@ from crmcore.domain.recurrence.vocabulary import MONTH_DAYS, Frequency, RulePart
 __all__ = [
     "Grid",
     "between",
+    "cut",
     "first_after",
     "first_wall",
     "locate",
@@ -31,6 +33,7 @@ __all__ = [
     "walk",
 ]
 
+_SECOND = timedelta(seconds=1)
 # Occurrences stop at the end of 9999-12-30: a wall time on the calendar's
 # last day may have no UTC instant a datetime can hold.
 _LAST_DAY = date(9999, 12, 30)
@@ -75,6 +78,12 @@ class Grid(ABC):
     #: After this many periods in a row without a date no date ever comes.
     never: int = 0
 
+    def __init__(self, first: datetime, zone: ZoneInfo) -> None:
+        #: The start's wall time, the first a series on the grid can have.
+        self.first = first
+        #: The rule's zone, the one the wall times are read in.
+        self.zone = zone
+
     @abstractmethod
     def period_of(self, day: date) -> int:
         """The period whose span holds ``day`` (negative before the start's)."""
@@ -89,8 +98,8 @@ class Grid(ABC):
 
 
 class _DailyGrid(Grid):
-    def __init__(self, first: datetime, interval: int) -> None:
-        self._first = first
+    def __init__(self, first: datetime, zone: ZoneInfo, interval: int) -> None:
+        super().__init__(first, zone)
         self._ordinal = first.toordinal()
         self._interval = interval
         self._step = timedelta(days=interval)
@@ -101,7 +110,7 @@ class _DailyGrid(Grid):
     def walls(self, period: int) -> list[datetime] | None:
         if self._ordinal + period * self._interval > _LAST_ORDINAL:
             return None
-        return [self._first + self._step * period]
+        return [self.first + self._step * period]
 
     def count_before(self, period: int, cap: int | None) -> int:
         return max(period, 0)
@@ -109,8 +118,9 @@ class _DailyGrid(Grid):
 
 class _WeeklyGrid(Grid):
     def __init__(
-        self, first: datetime, interval: int, weekdays: tuple[int, ...], wkst: int
+        self, first: datetime, zone: ZoneInfo, interval: int, weekdays: tuple[int, ...], wkst: int
     ) -> None:
+        super().__init__(first, zone)
         # Weeks begin on ``wkst``; period 0 is the week holding the start.
         back = (first.weekday() - wkst) % 7
         self._week0 = first - timedelta(days=back)
@@ -143,6 +153,7 @@ class _MonthGrid(Grid):
     def __init__(
         self,
         first: datetime,
+        zone: ZoneInfo,
         month: int,
         step: int,
         *,
@@ -150,6 +161,7 @@ class _MonthGrid(Grid):
         nth: int | None,
         weekday: int | None,
     ) -> None:
+        super().__init__(first, zone)
         self._at = first.timetz()
         self._base = first.year * 12 + month - 1
         self._step = step
@@ -223,16 +235,17 @@ def first_wall(start: datetime, zone: ZoneInfo) -> datetime:
     return datetime.combine(local.date(), local.time().replace(microsecond=0, fold=0), zone)
 
 
-def make_grid(rule: RuleParts, first: datetime) -> Grid:
-    """The grid of ``rule``, whose start's wall time is ``first``."""
+def make_grid(rule: RuleParts, first: datetime, zone: ZoneInfo) -> Grid:
+    """The grid of ``rule``, whose start's wall time is ``first`` (see :func:`first_wall`)."""
     if rule.frequency is Frequency.DAILY:
-        return _DailyGrid(first, rule.interval)
+        return _DailyGrid(first, zone, rule.interval)
     if rule.frequency is Frequency.WEEKLY:
         days = rule.weekdays or (first.weekday(),)
-        return _WeeklyGrid(first, rule.interval, days, rule.week_start)
+        return _WeeklyGrid(first, zone, rule.interval, days, rule.week_start)
     yearly = rule.frequency is Frequency.YEARLY
     return _MonthGrid(
         first,
+        zone,
         (rule.month or first.month) if yearly else first.month,
         rule.interval * (12 if yearly else 1),
         month_day=rule.month_day,
@@ -246,8 +259,6 @@ def make_grid(rule: RuleParts, first: datetime) -> Grid:
 
 def walk(
     grid: Grid,
-    first: datetime,
-    zone: ZoneInfo,
     count: int | None,
     end: datetime | None,
     since: date,
@@ -256,15 +267,15 @@ def walk(
 ) -> Iterator[tuple[int, datetime, datetime]]:
     """``(index, wall time, key)`` of the series from the period holding ``since`` on.
 
-    ``first`` is the start's wall time; ``count`` and ``end`` (the key of the
-    rule's ``until``) end the walk.  Skipped occurrences are included.  The
-    key is the occurrence's instant as :func:`reading` makes it.  The index
-    (the ordinal ``count`` counts) is worked out only when ``indexed`` or
-    when the rule has a count.
+    ``count`` and ``end`` (the key of the rule's ``until``) end the walk.
+    Skipped occurrences are included.  The key is the occurrence's instant as
+    :func:`reading` makes it.  The index (the ordinal ``count`` counts) is
+    worked out only when ``indexed`` or when the rule has a count.
     """
     period = max(0, grid.period_of(since))
     index = grid.count_before(period, count) if indexed or count is not None else 0
-    offset = zone.utcoffset
+    first = grid.first
+    offset = grid.zone.utcoffset
     empty = 0
     while (walls := grid.walls(period)) is not None:
         if walls:
@@ -290,8 +301,6 @@ def walk(
 
 def between(
     grid: Grid,
-    first: datetime,
-    zone: ZoneInfo,
     count: int | None,
     end: datetime | None,
     skipped: frozenset[datetime],
@@ -300,18 +309,17 @@ def between(
 ) -> list[datetime]:
     """The occurrences from the UTC instant ``since`` (inclusive) to ``until`` (exclusive).
 
-    They come in order, in ``zone``, without the ones whose keys are ``skipped``.
+    They come in order, in the rule's zone, without the ones whose keys are ``skipped``.
     """
     if until <= since:
         return []
+    first, zone = grid.first, grid.zone
     low, high = reading(since, zone), reading(until, zone)
     # An occurrence on a skipped-over wall time lands later, on its date
     # or the next one: start a day early, and judge each by its instant.
     last = datetime.combine(_local_day(high, zone), first.timetz())
     found: list[datetime] = []
-    for _, wall, key in walk(
-        grid, first, zone, count, end, _local_day(low, zone, -1), indexed=False
-    ):
+    for _, wall, key in walk(grid, count, end, _local_day(low, zone, -1), indexed=False):
         if wall > last:
             break
         if low <= key < high and not (skipped and key in skipped):
@@ -321,8 +329,6 @@ def between(
 
 def first_after(
     grid: Grid,
-    first: datetime,
-    zone: ZoneInfo,
     count: int | None,
     end: datetime | None,
     skipped: frozenset[datetime],
@@ -331,9 +337,10 @@ def first_after(
     inclusive: bool,
 ) -> datetime | None:
     """The first occurrence after the UTC instant ``moment`` (or at it, when ``inclusive``),
-    in ``zone``, leaving out the ``skipped`` keys; None when the series has ended."""
+    in the rule's zone, leaving out the ``skipped`` keys; None when the series has ended."""
+    zone = grid.zone
     mark = reading(moment, zone)
-    for _, _, key in walk(grid, first, zone, count, end, _local_day(mark, zone, -1), indexed=False):
+    for _, _, key in walk(grid, count, end, _local_day(mark, zone, -1), indexed=False):
         if (key > mark or (inclusive and key == mark)) and key not in skipped:
             return zone.fromutc(key)
     return None
@@ -341,8 +348,6 @@ def first_after(
 
 def locate(
     grid: Grid,
-    first: datetime,
-    zone: ZoneInfo,
     count: int | None,
     end: datetime | None,
     moment: datetime,
@@ -350,10 +355,41 @@ def locate(
     indexed: bool,
 ) -> tuple[int, datetime] | None:
     """``(index, wall time)`` of the series member at the UTC instant ``moment``, skipped or not."""
+    zone = grid.zone
     mark = reading(moment, zone)
-    for index, wall, key in walk(
-        grid, first, zone, count, end, _local_day(mark, zone, -1), indexed=indexed
-    ):
+    for index, wall, key in walk(grid, count, end, _local_day(mark, zone, -1), indexed=indexed):
         if key >= mark:
             return (index, wall) if key == mark else None
     return None
+
+
+def cut(
+    grid: Grid,
+    count: int | None,
+    end: datetime | None,
+    exceptions: frozenset[datetime],
+    at: datetime,
+    index: int,
+    wall: datetime,
+) -> tuple[dict[str, Any] | None, dict[str, Any]]:
+    """The changes that cut a series before its member at the UTC instant ``at``.
+
+    ``index`` and ``wall`` are that member's (see :func:`locate`), ``exceptions``
+    the rule's skipped occurrences in UTC.  Returns the changes of the part
+    before ``at`` (None when no occurrence comes before it) and of the rest.
+    """
+    earlier = frozenset(e for e in exceptions if e < at)
+    rest: dict[str, Any] = {
+        "start": wall,
+        "count": None if count is None else count - index,
+        "exceptions": exceptions - earlier,
+    }
+    skipped_before = sum(locate(grid, count, end, e, indexed=False) is not None for e in earlier)
+    if index - skipped_before == 0:
+        return None, rest
+    before: dict[str, Any] = {
+        "count": None if count is None else index,
+        "until": None if count is not None else at - _SECOND,
+        "exceptions": earlier,
+    }
+    return before, rest

@@ -8,6 +8,8 @@ part is wrong and why; writing takes any value with the parts of a rule.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -15,13 +17,13 @@ from zoneinfo import ZoneInfo
 from crmcore.domain.recurrence.vocabulary import DAY_NAMES, WEEKDAY_CODES, Frequency, RuleParts
 from crmcore.errors import ValidationError
 
-__all__ = ["RRULE_PARTS", "read_rrule", "write_rrule"]
+__all__ = ["read_rrule", "rrule_errors", "write_rrule"]
 
 _DAY = timedelta(days=1)
 _SECOND = timedelta(seconds=1)
 
-#: Where an error of a rule's field comes from in RRULE text.
-RRULE_PARTS = {
+# Where an error of a rule's field comes from in RRULE text.
+_PARTS = {
     "frequency": "FREQ",
     "interval": "INTERVAL",
     "count": "COUNT",
@@ -148,6 +150,22 @@ def _byday(value: str, fields: dict[str, Any]) -> dict[str, Any]:
             f"supported; give one, e.g. 1{value} or -1{value}"
         )
     return {"nth": nth, "weekdays": (day,)}
+
+
+@contextmanager
+def rrule_errors() -> Iterator[None]:
+    """Errors of the fields of a rule made from RRULE text, as errors of the text's parts.
+
+    An error of ``interval`` becomes one of ``"rrule"`` naming ``INTERVAL``;
+    errors of fields the text does not give (``start``, ...) pass unchanged.
+    """
+    try:
+        yield
+    except ValidationError as error:
+        part = _PARTS.get(error.field)
+        if part is None:
+            raise
+        raise ValidationError("rrule", f"{part}: {error.problem}") from None
 
 
 # ---------------------------------------------------------------- writing

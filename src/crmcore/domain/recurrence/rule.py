@@ -9,7 +9,7 @@ description (:mod:`.description`).
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 import attrs
@@ -19,32 +19,30 @@ from crmcore.domain.recurrence.description import describe
 from crmcore.domain.recurrence.expansion import (
     Grid,
     between,
+    cut,
     first_after,
     first_wall,
     locate,
     make_grid,
     reading,
 )
-from crmcore.domain.recurrence.rrule_text import RRULE_PARTS, read_rrule, write_rrule
+from crmcore.domain.recurrence.rrule_text import read_rrule, rrule_errors, write_rrule
 from crmcore.domain.recurrence.validation import (
     as_utc,
     at_least_one,
     aware_instants,
     check_rule,
-    start_month,
     to_frequency,
     to_instants,
     to_weekdays,
-    weekday_numbers,
-    whole_number,
+    valid_days,
+    within,
+    yearly_month,
 )
 from crmcore.domain.recurrence.vocabulary import Frequency
 from crmcore.errors import ValidationError
 
 __all__ = ["Recurrence"]
-
-
-_SECOND = timedelta(seconds=1)
 
 
 @attrs.frozen(kw_only=True)
@@ -109,18 +107,14 @@ class Recurrence:
     frequency: Frequency = attrs.field(converter=to_frequency, validator=check.member_of(Frequency))
     start: datetime = attrs.field(validator=check.aware_datetime())
     time_zone: str = attrs.field(validator=check.time_zone)
-    interval: int = attrs.field(default=1, validator=whole_number(1, 1000))
-    weekdays: tuple[int, ...] = attrs.field(
-        default=(), converter=to_weekdays, validator=weekday_numbers
-    )
+    interval: int = attrs.field(default=1, validator=within(1, 1000))
+    weekdays: tuple[int, ...] = attrs.field(default=(), converter=to_weekdays, validator=valid_days)
     month_day: int | None = attrs.field(
-        default=None, validator=whole_number(-31, 31, optional=True, zero=False)
+        default=None, validator=within(-31, 31, optional=True, zero=False)
     )
-    nth: int | None = attrs.field(
-        default=None, validator=whole_number(-5, 5, optional=True, zero=False)
-    )
-    month: int | None = attrs.field(default=None, validator=whole_number(1, 12, optional=True))
-    week_start: int = attrs.field(default=0, validator=whole_number(0, 6))
+    nth: int | None = attrs.field(default=None, validator=within(-5, 5, optional=True, zero=False))
+    month: int | None = attrs.field(default=None, validator=within(1, 12, optional=True))
+    week_start: int = attrs.field(default=0, validator=within(0, 6))
     count: int | None = attrs.field(default=None, validator=at_least_one)
     until: datetime | None = attrs.field(
         default=None, converter=check.to_utc, validator=check.aware_datetime(optional=True)
@@ -129,10 +123,7 @@ class Recurrence:
         default=frozenset(), converter=to_instants, validator=aware_instants
     )
 
-    # Derived once: the zone, the start's wall time (fold 0, whole seconds),
-    # the walk's keys of ``until`` and the exceptions (see expansion.reading), the grid.
-    _zone: ZoneInfo = attrs.field(init=False, repr=False, eq=False)
-    _first: datetime = attrs.field(init=False, repr=False, eq=False)
+    # Derived once: the walk's keys of until and the exceptions, and the rule's grid.
     _until_key: datetime | None = attrs.field(init=False, repr=False, eq=False)
     _skipped: frozenset[datetime] = attrs.field(init=False, repr=False, eq=False)
     _grid: Grid = attrs.field(init=False, repr=False, eq=False)
@@ -141,14 +132,10 @@ class Recurrence:
         zone = ZoneInfo(self.time_zone)
         first = first_wall(self.start, zone)
         until = None if self.until is None else reading(self.until, zone)
-        object.__setattr__(self, "_zone", zone)
-        object.__setattr__(self, "_first", first)
         object.__setattr__(self, "_until_key", until)
         object.__setattr__(self, "_skipped", frozenset(reading(e, zone) for e in self.exceptions))
         check_rule(self, first)
-        object.__setattr__(self, "_grid", make_grid(self, first))
-
-    # ------------------------------------------------------------ convenience constructors
+        object.__setattr__(self, "_grid", make_grid(self, first, zone))
 
     @classmethod
     def daily(
@@ -272,13 +259,11 @@ class Recurrence:
             >>> Recurrence.yearly(start, "UTC", month=11, nth=4, weekday=3).to_rrule()
             'FREQ=YEARLY;BYMONTH=11;BYDAY=4TH'
         """
-        if month is None and (day is not None or nth is not None) and isinstance(start, datetime):
-            month = start_month(start, time_zone)
         return cls(
             frequency=Frequency.YEARLY,
             start=start,
             time_zone=time_zone,
-            month=month,
+            month=yearly_month(month, day, nth, start, time_zone),
             month_day=day,
             nth=nth,
             weekdays=() if weekday is None else (weekday,),
@@ -287,8 +272,6 @@ class Recurrence:
             until=until,
             exceptions=exceptions,
         )
-
-    # ------------------------------------------------------------ occurrences
 
     def occurrences(self, since: datetime, until: datetime) -> list[datetime]:
         """The occurrences from ``since`` (inclusive) to ``until`` (exclusive), in order.
@@ -304,8 +287,7 @@ class Recurrence:
             ValidationError: ``since`` or ``until`` is naive.
         """
         since_utc, until_utc = as_utc("since", since), as_utc("until", until)
-        series = self._grid, self._first, self._zone, self.count, self._until_key
-        return between(*series, self._skipped, since_utc, until_utc)
+        return between(self._grid, self.count, self._until_key, self._skipped, since_utc, until_utc)
 
     def after(self, moment: datetime, *, inclusive: bool = False) -> datetime | None:
         """The first occurrence after ``moment`` (or at it, when ``inclusive``).
@@ -322,23 +304,18 @@ class Recurrence:
             True
         """
         moment_utc = as_utc("moment", moment)
-        series = self._grid, self._first, self._zone, self.count, self._until_key
-        return first_after(*series, self._skipped, moment_utc, inclusive=inclusive)
+        return first_after(
+            self._grid, self.count, self._until_key, self._skipped, moment_utc, inclusive=inclusive
+        )
 
-    def _locate(
-        self, field: str, moment: datetime, *, indexed: bool
-    ) -> tuple[int, datetime] | None:
-        """``(index, wall time)`` of the series member at ``moment``, skipped or not."""
-        moment_utc = as_utc(field, moment)
-        series = self._grid, self._first, self._zone, self.count, self._until_key
-        return locate(*series, moment_utc, indexed=indexed)
+    def _locate(self, field: str, at: datetime, *, indexed: bool) -> tuple[int, datetime] | None:
+        """``(index, wall time)`` of the series member at ``at``, skipped or not."""
+        return locate(self._grid, self.count, self._until_key, as_utc(field, at), indexed=indexed)
 
     def is_occurrence(self, moment: datetime) -> bool:
         """Whether the series has an occurrence at ``moment`` (skipped ones have none)."""
-        return (
-            self._locate("moment", moment, indexed=False) is not None
-            and moment.astimezone(UTC) not in self.exceptions
-        )
+        found = self._locate("moment", moment, indexed=False)
+        return found is not None and moment.astimezone(UTC) not in self.exceptions
 
     def index_of(self, moment: datetime) -> int | None:
         """The 0-based position of the occurrence at ``moment`` in the whole series.
@@ -350,8 +327,6 @@ class Recurrence:
         if found is None or moment.astimezone(UTC) in self.exceptions:
             return None
         return found[0]
-
-    # ------------------------------------------------------------ editing
 
     def skip(self, occurrence: datetime) -> Recurrence:
         """The same series without ``occurrence``.
@@ -396,27 +371,11 @@ class Recurrence:
         found = self._locate("at", at, indexed=True)
         if found is None or instant in self.exceptions:
             raise ValidationError("at", f"{at.isoformat()} is not an occurrence of the series")
-        index, wall = found
-        earlier = frozenset(e for e in self.exceptions if e < instant)
-        later = self.exceptions - earlier
-        rest = attrs.evolve(
-            self,
-            start=wall,
-            count=None if self.count is None else self.count - index,
-            exceptions=later,
+        before, rest = cut(
+            self._grid, self.count, self._until_key, self.exceptions, instant, *found
         )
-        skipped_before = sum(self._locate("at", e, indexed=False) is not None for e in earlier)
-        if index - skipped_before == 0:
-            return None, rest
-        before = attrs.evolve(
-            self,
-            count=None if self.count is None else index,
-            until=None if self.count is not None else instant - _SECOND,
-            exceptions=earlier,
-        )
-        return before, rest
-
-    # ------------------------------------------------------------ RFC 5545 text
+        second = attrs.evolve(self, **rest)
+        return (None if before is None else attrs.evolve(self, **before)), second
 
     def to_rrule(self) -> str:
         """The rule as an RFC 5545 ``RRULE`` value (without ``DTSTART`` and exceptions).
@@ -471,15 +430,8 @@ class Recurrence:
         """
         check.time_zone(None, _TIME_ZONE_FIELD, time_zone)
         fields = read_rrule(text, ZoneInfo(time_zone))
-        try:
+        with rrule_errors():
             return cls(start=start, time_zone=time_zone, exceptions=exceptions, **fields)
-        except ValidationError as error:
-            part = RRULE_PARTS.get(error.field)
-            if part is None:
-                raise
-            raise ValidationError("rrule", f"{part}: {error.problem}") from None
-
-    # ------------------------------------------------------------ words
 
     def describe(self) -> str:
         """A short English description for the task card.
@@ -490,7 +442,7 @@ class Recurrence:
             >>> Recurrence.weekly(start, "UTC", (0, 2, 4), count=10).describe()
             'every week on Mon, Wed, Fri, 10 times'
         """
-        return describe(self, self._first.date(), self._zone)
+        return describe(self, self._grid.first.date(), self._grid.zone)
 
 
 _TIME_ZONE_FIELD = attrs.fields(Recurrence).time_zone

@@ -23,21 +23,19 @@ __all__ = [
     "at_least_one",
     "aware_instants",
     "check_rule",
-    "start_month",
     "to_frequency",
     "to_instants",
     "to_weekdays",
-    "weekday_numbers",
-    "whole_number",
+    "valid_days",
+    "within",
+    "yearly_month",
 ]
 
 
 # ---------------------------------------------------------------- field checks
 
 
-def whole_number(
-    low: int, high: int, *, optional: bool = False, zero: bool = True
-) -> check.Validator:
+def within(low: int, high: int, *, optional: bool = False, zero: bool = True) -> check.Validator:
     """An int from ``low`` to ``high``; ``zero=False`` leaves 0 out of the range."""
 
     def validate(_: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
@@ -76,7 +74,7 @@ def to_weekdays(value: Any) -> Any:
     return value
 
 
-def weekday_numbers(_: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+def valid_days(_: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
     """A tuple of weekdays, 0 (Monday) to 6 (Sunday)."""
     if not isinstance(value, tuple):
         raise ValidationError(attribute.name, f"must be a tuple, not {type(value).__name__}")
@@ -128,8 +126,16 @@ def as_utc(field: str, value: object) -> datetime:
         )
 
 
-def start_month(start: datetime, time_zone: str) -> int | None:
-    """The start's month in ``time_zone``; None when either is unusable (the rule says why)."""
+def yearly_month(
+    month: int | None, day: int | None, nth: int | None, start: object, time_zone: str
+) -> int | None:
+    """The month of a yearly rule: ``month``, or the start's (in ``time_zone``) when a
+    ``day`` or an ``nth`` weekday is given without one.
+
+    None when the start or the zone is unusable: the rule says why.
+    """
+    if month is not None or (day is None and nth is None) or not isinstance(start, datetime):
+        return month
     try:
         return start.astimezone(ZoneInfo(time_zone)).month
     except (ValueError, KeyError, OverflowError):
