@@ -5,9 +5,10 @@ years); each grid finds the period holding a date and the number of
 occurrences before a period without stepping through the periods between, so
 a series started years ago costs no more than a new one.  The functions below
 walk the grid from a window on and turn its wall-clock times into instants of
-the rule's zone.  They take plain values (the grid, the start's wall time,
-the zone, ``count`` and the walk's key of ``until``), so that this module
-knows nothing of the rule class.
+the rule's zone.  They take plain values (the grid, which knows the start's
+wall time and the zone, ``count``, the walk's key of ``until`` and the keys
+of the skipped occurrences), so that this module knows nothing of the rule
+class.
 """
 
 from __future__ import annotations

@@ -29,7 +29,7 @@ MONTH_DAYS = (31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
 
 
 class RuleParts(Protocol):
-    """The parts of a rule, as the arithmetic, the RRULE text and the words read them.
+    """The parts of a rule, as the checks, the arithmetic, the RRULE text and the words read them.
 
     :class:`~crmcore.domain.recurrence.Recurrence` is one; see it for what
     each part means.
