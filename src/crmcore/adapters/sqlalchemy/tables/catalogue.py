@@ -1,0 +1,85 @@
+"""crmcore's tables, built per table prefix and schema from each capability's module."""
+
+from __future__ import annotations
+
+import attrs
+from sqlalchemy import MetaData, Table
+
+from crmcore.adapters.sqlalchemy.tables import (
+    calendars,
+    clients,
+    collaboration,
+    employees,
+    events,
+    fields,
+    history,
+    notifications,
+    projects,
+    reminders,
+    series,
+    tasks,
+    timeline,
+)
+from crmcore.adapters.sqlalchemy.tables.columns import NAMING, Schema
+
+__all__ = ["Tables", "build_tables"]
+
+#: Each capability's tables, in the order they are defined.
+_CAPABILITIES = (
+    employees,
+    clients,
+    events,
+    timeline,
+    history,
+    projects,
+    tasks,
+    collaboration,
+    fields,
+    reminders,
+    series,
+    notifications,
+    calendars,
+)
+
+
+@attrs.frozen
+class Tables:
+    """Every table of crmcore, by the name the repositories use."""
+
+    metadata: MetaData
+    clients: Table
+    client_emails: Table
+    client_tags: Table
+    contacts: Table
+    phones: Table
+    employees: Table
+    event_types: Table
+    events: Table
+    timeline: Table
+    history: Table
+    projects: Table
+    tasks: Table
+    executors: Table
+    work_log: Table
+    dependencies: Table
+    comments: Table
+    links: Table
+    attachments: Table
+    field_definitions: Table
+    field_values: Table
+    reminders: Table
+    series: Table
+    messages: Table
+    inbox: Table
+    preferences: Table
+    subscriptions: Table
+    synced_items: Table
+
+
+def build_tables(prefix: str = "crm_", schema: str | None = None) -> Tables:
+    """The tables, named ``prefix + name`` in ``schema``."""
+    where = Schema(MetaData(schema=schema, naming_convention=NAMING), prefix)
+    made: dict[str, Table] = {}
+    for capability in _CAPABILITIES:
+        made.update(capability.define(where))
+    return Tables(metadata=where.metadata, **made)
