@@ -16,6 +16,7 @@ from sqlalchemy.engine import make_url
 
 from crmcore.domain import SYSTEM_ACTOR, Actor, Employee, EventType
 from crmcore.domain.notifications import IN_APP
+from crmcore.domain.telephony import TelephonySettings
 from crmcore.errors import PluginError, StorageError, ValidationError
 from crmcore.plugins import plugin_manager
 from crmcore.ports import Channel, Storage, StorageOptions, UnitOfWork
@@ -153,6 +154,7 @@ def open(
     plugins: Iterable[object] = (),
     attachments: str | None = None,
     channels: Iterable[Channel] = (),
+    telephony: TelephonySettings | None = None,
 ) -> CRM:
     """Open a CRM.
 
@@ -172,6 +174,9 @@ def open(
         channels: notification channels for this CRM (objects with a ``name``
             and ``deliver``, see :class:`crmcore.ports.Channel`), besides
             those plugins register through ``crmcore_channels``.
+        telephony: how calls are treated (prospects of unknown callers,
+            callback time, event types; see
+            :class:`crmcore.domain.calls.TelephonySettings`).
         attachments: where attachment contents are kept: ``file:///dir``,
             ``memory://`` or a plugin's URL.  By default a SQLite file's
             attachments go to the directory ``<file>.attachments`` beside
@@ -196,6 +201,10 @@ def open(
     if phone_region not in phonenumbers.SUPPORTED_REGIONS:
         raise ValidationError(
             "phone_region", f"{phone_region!r} is not a region phonenumbers knows"
+        )
+    if telephony is not None and not isinstance(telephony, TelephonySettings):
+        raise ValidationError(
+            "telephony", f"must be TelephonySettings, not {type(telephony).__name__}"
         )
     if url is None and engine is None:
         url = "memory://"
@@ -228,6 +237,7 @@ def open(
         channels=_channels(manager, channels),
         subscribers=wiring.SUBSCRIBERS,
         jobs=wiring.JOBS,
+        telephony=telephony or TelephonySettings(),
     )
     crm = CRM(runtime)
     registered: list[EventType] = []

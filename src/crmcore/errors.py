@@ -20,6 +20,7 @@ __all__ = [
     "Conflict",
     "DeliveryError",
     "DuplicateError",
+    "GatewayError",
     "IllegalTransition",
     "InvalidCalendar",
     "NotFound",
@@ -143,4 +144,17 @@ class DeliveryError(CRMError):
     def __init__(self, problem: str, *, permanent: bool = False) -> None:
         self.problem = problem
         self.permanent = permanent
+        super().__init__(problem)
+
+
+class GatewayError(CRMError):
+    """A PBX gateway could not place or change a call.
+
+    A gateway raises it from ``dial``, ``hang_up`` or ``transfer`` when the
+    PBX refuses or cannot be reached; ``crm.telephony.call`` records the
+    call as failed, then raises it on.
+    """
+
+    def __init__(self, problem: str) -> None:
+        self.problem = problem
         super().__init__(problem)

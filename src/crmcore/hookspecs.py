@@ -16,7 +16,7 @@ import pluggy
 
 if TYPE_CHECKING:
     from crmcore.domain import Actor, EventType
-    from crmcore.ports import BlobStore, Channel, Storage, StorageOptions
+    from crmcore.ports import BlobStore, Channel, PhoneGateway, Storage, StorageOptions
 
 __all__ = ["hookimpl", "hookspec"]
 
@@ -88,6 +88,37 @@ def crmcore_channels(register: Callable[[Channel], None]) -> None:
     """
 
 
+# --- telephony ---------------------------------------------------------------
+
+
+@hookspec(firstresult=True)
+def crmcore_phone_gateway() -> PhoneGateway | None:
+    """Return the PBX gateway crmcore dials through, or None if you offer none.
+
+    Asked each time ``crm.telephony`` needs the gateway (``call``,
+    ``hang_up``, ``transfer``, ``can``).  Return an object implementing
+    :class:`crmcore.ports.PhoneGateway`: its ``name`` is the ``source`` of the
+    call events its PBX reports, its ``capabilities`` say what it can do.
+
+    Stops at first non-None result.
+    """
+
+
+@hookspec
+def crmcore_screen_pop(screen_pop: Any) -> None:
+    """Show a ringing call's screen pop to the employee whose phone rings.
+
+    Called by ``crm.telephony.handle`` after a ``ringing`` event of a call
+    in progress was stored (not for a replayed event), outside any unit of
+    work: a desktop notifier or a PBX client's push can do I/O here.
+    ``screen_pop`` is a :class:`crmcore.services.telephony.ScreenPop`
+    (``as_dict()`` gives it as JSON-ready data).  An exception raised here
+    reaches the caller of ``handle``; the event stays stored.
+
+    Every implementation is called.
+    """
+
+
 # --- access ------------------------------------------------------------------
 
 
@@ -102,7 +133,7 @@ def crmcore_authorize(actor: Actor, action: str, entity_kind: str, entity: Any) 
     ``"work_log"``, ``"dependency"``, ``"project"``, ``"user_field"``,
     ``"comment"``, ``"link"``, ``"attachment"``, ``"reminder"``, ``"series"``,
     ``"notification_preference"``, ``"inbox"``, ``"outbox"``,
-    ``"calendar"``, ``"calendar_subscription"``); ``entity`` is the object
+    ``"calendar"``, ``"calendar_subscription"``, ``"call"``); ``entity`` is the object
     acted on, or None for searches and lists.
 
     Every implementation is called.  If any returns False, the call raises

@@ -211,3 +211,58 @@ def test_a_plugin_cannot_take_over_a_system_event_type_code() -> None:
 
     with pytest.raises(PluginError, match="'ВхЗ' is registered twice"):
         crmcore.open(plugins=[Usurper()])
+
+
+def test_phone_gateway_hook_stops_at_the_first_gateway_a_plugin_offers() -> None:
+    from crmcore.testing.conformance.click_to_call import RecordingGateway
+
+    first, second = RecordingGateway(), RecordingGateway()
+
+    class Silent:
+        @hookimpl
+        def crmcore_phone_gateway(self) -> None:
+            return None
+
+    crm = crmcore.open(plugins=[Silent(), first, second])
+    # pluggy calls the last registered first: a host's plugin passed last wins.
+    assert crm.telephony.gateway is second
+    assert crmcore.open(plugins=[Silent()]).telephony.gateway is None
+
+
+def test_screen_pop_hook_is_told_of_each_ringing_phone_once() -> None:
+    from datetime import UTC, datetime
+
+    from crmcore.domain.calls import CallEvent
+
+    shown: list[dict[str, Any]] = []
+
+    class Desktop:
+        @hookimpl
+        def crmcore_screen_pop(self, screen_pop: Any) -> None:
+            shown.append(screen_pop.as_dict())
+
+    crm = crmcore.open(plugins=[Desktop()])
+    crm.employees.create(code="2", name="Петрова Ірина", extension="202")
+    crm.clients.create(code="1", name="ПДВ", phones=["0442067222"])
+    at = datetime(2014, 11, 5, 9, 30, tzinfo=UTC)
+
+    def ring(extension: str, kind: str = "ringing") -> CallEvent:
+        return CallEvent(
+            source="asterisk",
+            call_id="1415179800.1",
+            kind=kind,
+            at=at,
+            direction="incoming",
+            caller="0442067222",
+            extension=extension,
+        )
+
+    crm.telephony.handle(ring("202"))
+    crm.telephony.handle(ring("202"))  # replayed: already shown
+    crm.telephony.handle(ring("203"))  # a second phone of the hunt group
+    crm.telephony.handle(ring("202", "answered"))
+    assert [(pop["client"]["name"], pop["number"]) for pop in shown] == [
+        ("ПДВ", "0442067222"),
+        ("ПДВ", "0442067222"),
+    ]
+    assert [pop["employee"] and pop["employee"]["code"] for pop in shown] == ["2", None]

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from datetime import datetime
 from uuid import UUID
 
 import attrs
@@ -11,7 +12,7 @@ from crmcore.domain.clients import Client, ClientKind, ContactPerson, search_key
 from crmcore.domain.phones import Phone
 from crmcore.errors import ValidationError
 
-__all__ = ["CallerMatch", "ClientSearch", "PhoneOwner", "rank_phone_owners"]
+__all__ = ["CallerMatch", "ClientSearch", "PhoneOwner", "order_callers", "rank_phone_owners"]
 
 MAX_LIMIT = 1000
 
@@ -93,12 +94,17 @@ class PhoneOwner:
 
 @attrs.frozen
 class CallerMatch:
-    """Who a phone number belongs to; ``contact`` is None for the client's own line."""
+    """Who a phone number belongs to; ``contact`` is None for the client's own line.
+
+    ``last_contacted`` is when the latest event with this client (or, for a
+    contact person, with this person) happened, when the ranking needed it.
+    """
 
     client: Client
     contact: ContactPerson | None
     phone: Phone
     exact: bool
+    last_contacted: datetime | None = None
 
 
 def rank_phone_owners(wanted: Phone, owners: Iterable[PhoneOwner]) -> list[tuple[int, PhoneOwner]]:
@@ -133,3 +139,51 @@ def rank_phone_owners(wanted: Phone, owners: Iterable[PhoneOwner]) -> list[tuple
             continue
         ranked.append((rank, owner))
     return ranked
+
+
+#: A caller-ID candidate: (rank of :func:`rank_phone_owners`, client, contact person, stored phone).
+Candidate = tuple[int, Client, ContactPerson | None, Phone]
+
+
+def order_callers(
+    candidates: Iterable[Candidate],
+    *,
+    last_contacted: Mapping[tuple[UUID, UUID | None], datetime] | None = None,
+    employee_id: UUID | None = None,
+) -> list[CallerMatch]:
+    """Everyone a number may belong to, best first, each client–contact pair once.
+
+    The matching policy, when one number belongs to several clients or
+    contact persons: all of them are returned, ordered by
+
+    1. the caller-ID rank (:func:`rank_phone_owners`): the number and a
+       contact person's extension exactly, before the client's main line,
+       before others behind the same number;
+    2. then the most recently contacted first (``last_contacted`` maps
+       ``(client id, None)`` to the latest event with the client and
+       ``(client id, contact id)`` to the latest with that person);
+    3. then those whose responsible manager is ``employee_id`` (the
+       employee taking the call);
+    4. then client code, contact name and id, so the order is always the same.
+
+    ``exact`` is true for the first rank.
+    """
+    seen: dict[tuple[UUID, UUID | None], tuple[tuple[object, ...], CallerMatch]] = {}
+    known = last_contacted or {}
+    for rank, client, contact, phone in candidates:
+        who = (client.id, None if contact is None else contact.id)
+        when = known.get(who)
+        order = (
+            rank,
+            float("inf") if when is None else -when.timestamp(),
+            employee_id is None or client.responsible_id != employee_id,
+            client.code,
+            "" if contact is None else contact.name_sort,
+            "" if contact is None else str(contact.id),
+        )
+        if who not in seen or order < seen[who][0]:
+            seen[who] = (
+                order,
+                CallerMatch(client, contact, phone, exact=rank <= 1, last_contacted=when),
+            )
+    return [match for _, match in sorted(seen.values(), key=lambda item: item[0])]

@@ -20,6 +20,7 @@ from crmcore.domain.collaboration import Comment
 from crmcore.domain.employees import Employee
 from crmcore.domain.events import Event
 from crmcore.domain.tasks import Executor, Task
+from crmcore.domain.telephony import Callback
 
 __all__ = [
     "CallMissed",
@@ -97,10 +98,13 @@ class CallMissed:
     """Nobody answered a call; ``event`` records it and ``employee`` should call back.
 
     ``caller`` is the client's name (or the number when nobody knows it) and
-    ``number`` the number as people read it.
+    ``number`` the number as people read it.  ``callback``, when given, asks
+    for a callback task for ``employee`` (calls handled through the call
+    model give one; ``crm.telephony.missed_call`` does not).
     """
 
     event: Event
     employee: Employee
     caller: str
     number: str
+    callback: Callback | None = None

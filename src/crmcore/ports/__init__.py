@@ -18,11 +18,13 @@ memory and SQL backends.
 from __future__ import annotations
 
 from crmcore.ports.blobs import BlobInfo, BlobStore
+from crmcore.ports.calls import CallEventRepository, CallRepository
 from crmcore.ports.channels import Channel
 from crmcore.ports.clients import ClientRepository, ContactRepository
 from crmcore.ports.employees import EmployeeRepository
 from crmcore.ports.events import EventRepository, EventTypeRepository
 from crmcore.ports.fields import FieldValueRepository
+from crmcore.ports.gateways import PhoneGateway
 from crmcore.ports.history import HistoryRepository
 from crmcore.ports.notifications import InboxRepository, MessageRepository, PreferenceRepository
 from crmcore.ports.projects import ProjectRepository
@@ -36,6 +38,8 @@ from crmcore.ports.timeline import TimelineRepository
 __all__ = [
     "BlobInfo",
     "BlobStore",
+    "CallEventRepository",
+    "CallRepository",
     "Channel",
     "ClientRepository",
     "ContactRepository",
@@ -47,6 +51,7 @@ __all__ = [
     "HistoryRepository",
     "InboxRepository",
     "MessageRepository",
+    "PhoneGateway",
     "PreferenceRepository",
     "ProjectRepository",
     "RecordRepository",

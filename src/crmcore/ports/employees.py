@@ -24,5 +24,9 @@ class EmployeeRepository(Protocol):
 
     def update(self, employee: Employee, expected_version: int) -> None: ...
 
+    def with_extensions(self, extensions: Iterable[str]) -> list[Employee]:
+        """Employees (archived ones too) whose PBX extension is one of ``extensions``,
+        ordered by (code, id)."""
+
     def list(self, *, include_archived: bool) -> list[Employee]:
         """All employees ordered by (code, id)."""

@@ -8,6 +8,7 @@ from typing import Any, Protocol
 import attrs
 
 from crmcore.ports.calendars import SubscriptionRepository, SyncedItemRepository
+from crmcore.ports.calls import CallEventRepository, CallRepository
 from crmcore.ports.clients import ClientRepository, ContactRepository
 from crmcore.ports.collaboration import AttachmentRepository, CommentRepository, LinkRepository
 from crmcore.ports.employees import EmployeeRepository
@@ -56,6 +57,8 @@ class UnitOfWork(Protocol):
     preferences: PreferenceRepository
     subscriptions: SubscriptionRepository
     synced_items: SyncedItemRepository
+    calls: CallRepository
+    call_events: CallEventRepository
 
     def __enter__(self) -> UnitOfWork: ...
 

@@ -22,6 +22,7 @@ import attrs
 import pluggy
 
 from crmcore.domain import Actor, Change, ChangeAction, Employee
+from crmcore.domain.telephony import TelephonySettings
 from crmcore.errors import PluginError, ValidationError
 from crmcore.ports import BlobStore, Channel, Storage, UnitOfWork
 
@@ -39,7 +40,8 @@ class Runtime:
 
     ``subscribers`` maps a signal's type to what acts on it; ``jobs`` are
     the dispatcher's timed work, each named by the field of
-    :class:`~crmcore.services.notifications.DispatchReport` that counts it.
+    :class:`~crmcore.services.notifications.DispatchReport` that counts it;
+    ``telephony`` says how calls are treated.
     """
 
     storage: Storage
@@ -50,6 +52,7 @@ class Runtime:
     channels: Mapping[str, Channel] = attrs.field(factory=dict)
     subscribers: Mapping[type, tuple[Subscriber, ...]] = attrs.field(factory=dict)
     jobs: tuple[tuple[str, Job], ...] = ()
+    telephony: TelephonySettings = attrs.field(factory=TelephonySettings)
     current: ContextVar[UnitOfWork | None] = attrs.field(
         factory=lambda: ContextVar("crmcore_unit_of_work", default=None)
     )

@@ -28,6 +28,7 @@ from crmcore.domain.signals import (
 from crmcore.services import reminders, timeline
 from crmcore.services.context import Job, Subscriber
 from crmcore.services.notifications import deadlines, notices
+from crmcore.services.tasks.callbacks import set_callback_task
 from crmcore.services.tasks.service import materialise_due
 
 __all__ = ["JOBS", "SUBSCRIBERS"]
@@ -40,7 +41,7 @@ SUBSCRIBERS: Mapping[type, tuple[Subscriber, ...]] = {
     CommentWritten: (timeline.show_comment, notices.announce_mentions),
     EventsLogged: (timeline.show_logged_events,),
     EventChanged: (timeline.show_event,),
-    CallMissed: (notices.announce_missed_call,),
+    CallMissed: (notices.announce_missed_call, set_callback_task),
 }
 
 JOBS: tuple[tuple[str, Job], ...] = (

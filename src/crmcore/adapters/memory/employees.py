@@ -39,6 +39,12 @@ class Employees(Repository):
         rows = self._rows()
         return {id: copy_out(rows[id]) for id in set(ids) if id in rows}
 
+    def with_extensions(self, extensions: Iterable[str]) -> list[Employee]:
+        wanted = set(extensions)
+        found = [e for e in self._rows().values() if e.extension in wanted]
+        found.sort(key=lambda e: (e.code, e.id))
+        return [copy_out(e) for e in found]
+
     def list(self, *, include_archived: bool) -> list[Employee]:
         found = [e for e in self._rows().values() if include_archived or not e.archived]
         found.sort(key=lambda e: (e.code, e.id))

@@ -7,6 +7,7 @@ from types import TracebackType
 from typing import Any
 
 from crmcore.adapters.memory.calendars import Subscriptions, SyncedItems
+from crmcore.adapters.memory.calls import CallEvents, Calls
 from crmcore.adapters.memory.clients import Clients, Contacts
 from crmcore.adapters.memory.collaboration import Attachments, Comments, Links
 from crmcore.adapters.memory.employees import Employees
@@ -50,6 +51,8 @@ _TABLES = (
     "preferences",
     "subscriptions",
     "synced_items",
+    "calls",
+    "call_events",
 )
 
 
@@ -117,6 +120,8 @@ class MemoryUnitOfWork:
         self.preferences = Preferences(self)
         self.subscriptions = Subscriptions(self)
         self.synced_items = SyncedItems(self)
+        self.calls = Calls(self)
+        self.call_events = CallEvents(self)
 
     def table(self, name: str, *, write: bool = False) -> dict[Any, Any]:
         if name in self._copies:

@@ -119,6 +119,16 @@ class Employees(Repository):
             expected_version,
         )
 
+    def with_extensions(self, extensions: Iterable[str]) -> list[Employee]:
+        e = self.t.employees.c
+        wanted = padded(sorted(set(extensions)))
+        size = len(wanted)
+        if not size:
+            return []
+        return self._select(
+            f"extensions {size}", partial(in_list, e.extension, "x", size), **in_params("x", wanted)
+        )
+
     def list(self, *, include_archived: bool) -> list[Employee]:
         if include_archived:
             return self._select("all", None)

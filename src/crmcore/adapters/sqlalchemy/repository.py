@@ -135,15 +135,59 @@ def _same(value: Any) -> Any:
     return value
 
 
+def _is_optional(annotation: Any) -> bool:
+    return isinstance(annotation, types.UnionType) or typing.get_origin(annotation) is typing.Union
+
+
+def _plain_conversions(annotation: Any) -> tuple[Convert, Convert]:
+    """(into JSON, out of it) for a value of type ``annotation`` inside a JSON column."""
+    if _is_optional(annotation):
+        (inner,) = [arg for arg in typing.get_args(annotation) if arg is not type(None)]
+        into, out = _plain_conversions(inner)
+        return _optional(into), _optional(out)
+    if typing.get_origin(annotation) is tuple:
+        into, out = _plain_conversions(typing.get_args(annotation)[0])
+        return (lambda value: [into(i) for i in value], lambda value: tuple(map(out, value)))
+    if attrs.has(annotation):
+        hints = typing.get_type_hints(annotation)
+        fields = [
+            (field.name, *_plain_conversions(hints[field.name]))
+            for field in attrs.fields(annotation)
+        ]
+        return (
+            lambda value: {name: into(getattr(value, name)) for name, into, _ in fields},
+            lambda value: annotation(**{name: out(value[name]) for name, _, out in fields}),
+        )
+    if annotation is datetime:
+        return (lambda value: value.isoformat(), datetime.fromisoformat)
+    if annotation is UUID:
+        return str, UUID
+    if isinstance(annotation, type) and issubclass(annotation, enum.Enum):
+        return (lambda value: value.value, annotation)
+    if annotation in (str, int, bool):
+        return _same, _same
+    raise TypeError(f"no JSON conversion for {annotation!r}")  # pragma: no cover
+
+
+def _json_conversions(annotation: Any, codec: Codec) -> tuple[Convert, Convert]:
+    """A JSON column holding values of an attrs type (or a tuple of them)."""
+    into, out = _plain_conversions(annotation)
+    return (lambda value: codec.json_in(into(value)), lambda value: out(codec.json_out(value)))
+
+
 def _conversions(annotation: Any, codec: Codec) -> tuple[Convert, Convert]:
     """(into the database, out of it) for a field of type ``annotation``."""
     args = typing.get_args(annotation)
-    if isinstance(annotation, types.UnionType) or typing.get_origin(annotation) is typing.Union:
+    if _is_optional(annotation):
         (inner,) = [arg for arg in args if arg is not type(None)]
         into, out = _conversions(inner, codec)
         return _optional(into), _optional(out)
+    if attrs.has(annotation):
+        return _json_conversions(annotation, codec)
     if typing.get_origin(annotation) is tuple:
         item = args[0]
+        if attrs.has(item):
+            return _json_conversions(annotation, codec)
         if item is UUID:
             return (
                 lambda value: codec.json_in([str(i) for i in value]),

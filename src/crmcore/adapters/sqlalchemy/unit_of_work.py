@@ -10,6 +10,7 @@ from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import OperationalError
 
 from crmcore.adapters.sqlalchemy.calendars import Subscriptions, SyncedItems
+from crmcore.adapters.sqlalchemy.calls import CallEvents, Calls
 from crmcore.adapters.sqlalchemy.clients import Clients, Contacts
 from crmcore.adapters.sqlalchemy.collaboration import Attachments, Comments, Links
 from crmcore.adapters.sqlalchemy.employees import Employees
@@ -88,6 +89,8 @@ class SQLUnitOfWork:
         self.preferences = Preferences(self, t)
         self.subscriptions = Subscriptions(self, t)
         self.synced_items = SyncedItems(self, t)
+        self.calls = Calls(self, t)
+        self.call_events = CallEvents(self, t)
 
     def mapper(self, name: str, build: Callable[[], Any]) -> Any:
         """The record mapper of one table, built once per storage."""

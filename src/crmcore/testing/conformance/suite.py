@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from crmcore.testing.conformance.click_to_call import ClickToCallConformance
 from crmcore.testing.conformance.clients import ClientConformance
 from crmcore.testing.conformance.collaboration import CollaborationConformance
 from crmcore.testing.conformance.dependencies import DependencyConformance
@@ -20,6 +21,7 @@ from crmcore.testing.conformance.task_calendar import TaskCalendarConformance
 from crmcore.testing.conformance.task_card import TaskCardConformance
 from crmcore.testing.conformance.task_registry import TaskRegistryConformance
 from crmcore.testing.conformance.task_workflow import TaskWorkflowConformance
+from crmcore.testing.conformance.telephony import TelephonyConformance
 from crmcore.testing.conformance.timeline import TimelineConformance
 from crmcore.testing.conformance.transactions import TransactionConformance
 from crmcore.testing.conformance.user_fields import UserFieldConformance
@@ -49,6 +51,8 @@ class StorageConformance(
     OutboxConformance,
     InboxConformance,
     DispatcherConformance,
+    TelephonyConformance,
+    ClickToCallConformance,
     TransactionConformance,
     ConformanceFixtures,
 ):

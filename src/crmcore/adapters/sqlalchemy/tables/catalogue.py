@@ -7,6 +7,7 @@ from sqlalchemy import MetaData, Table
 
 from crmcore.adapters.sqlalchemy.tables import (
     calendars,
+    calls,
     clients,
     collaboration,
     employees,
@@ -39,6 +40,7 @@ _CAPABILITIES = (
     series,
     notifications,
     calendars,
+    calls,
 )
 
 
@@ -74,6 +76,8 @@ class Tables:
     preferences: Table
     subscriptions: Table
     synced_items: Table
+    calls: Table
+    call_events: Table
 
 
 def build_tables(prefix: str = "crm_", schema: str | None = None) -> Tables:

@@ -1,25 +1,33 @@
-"""Telephony: who is calling (caller-ID), and calls nobody answered."""
+"""``crm.telephony``: caller-ID, call events, the screen pop and click-to-call, put together."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
 from crmcore.domain import CallerMatch, Event, Phone
+from crmcore.domain.calls import Call
+from crmcore.domain.search import MAX_LIMIT
 from crmcore.domain.signals import CallMissed
-from crmcore.services.base import Service
-from crmcore.services.clients import phone_candidates
+from crmcore.errors import ValidationError
 from crmcore.services.events import EventService
-from crmcore.services.refs import EmployeeRef, find_active_employee
+from crmcore.services.refs import ClientRef, EmployeeRef, find_active_employee, find_client
+from crmcore.services.telephony.common import caller_matches
+from crmcore.services.telephony.dialling import DiallingMixin
 
 __all__ = ["TelephonyService"]
 
 
-class TelephonyService(Service):
-    """``crm.telephony``: find the client and contact person behind a phone number."""
+class TelephonyService(DiallingMixin):
+    """``crm.telephony``: who is calling, what became of each call, and calling out.
 
-    kind = "client"
+    PBX plugins hand in :class:`~crmcore.domain.calls.CallEvent` values
+    through :meth:`handle`; :meth:`call` dials through the gateway a plugin
+    offers; :meth:`lookup` and :meth:`identify` answer caller-ID.
+    """
 
-    def lookup(self, number: str | Phone) -> list[CallerMatch]:
+    def lookup(
+        self, number: str | Phone, *, employee: EmployeeRef | None = None
+    ) -> list[CallerMatch]:
         """Everyone a number may belong to, best match first.
 
         Any written form works: ``"0442067222"``, ``"+38 044 206-72-22"``,
@@ -28,35 +36,26 @@ class TelephonyService(Service):
 
         Order: exactly this number (and extension); a contact person whose
         bare extension was dialled at the calling client; the client's main
-        line; the same number with another extension; the extension alone;
-        ties by client code, then contact name.  ``exact`` is true for the
-        first two.
+        line; the same number with another extension; the extension alone.
+        Within each of those the most recently contacted come first, then the
+        clients whose responsible manager is ``employee`` (who takes the
+        call), then by client code and contact name.  ``exact`` is true for
+        the first two.
 
         Raises:
-            ValidationError: the text is not a phone number.
+            ValidationError: the text is not a phone number; an unknown employee.
         """
-        phone = Phone.parse(number, region=self._context.runtime.phone_region, field="number")
+        phone = self._phone(number)
         with self._unit_of_work(writes=False) as uow:
-            self._authorize("read")
-            candidates = phone_candidates(uow, phone)
-        candidates.sort(
-            key=lambda c: (
-                c[0],
-                c[1].code,
-                "" if c[2] is None else c[2].name_sort,
-                str(c[2] and c[2].id),
-            )
-        )
-        matches: list[CallerMatch] = []
-        seen: set[tuple[object, object]] = set()
-        for rank, client, contact, stored in candidates:
-            who = (client.id, None if contact is None else contact.id)
-            if who not in seen:
-                seen.add(who)
-                matches.append(CallerMatch(client, contact, stored, exact=rank <= 1))
-        return matches
+            self._authorize("read", kind="client")
+            employee_id = None
+            if employee is not None:
+                employee_id = find_active_employee(uow, employee, "employee").id
+            return caller_matches(uow, phone, employee_id)
 
-    def identify(self, number: str | Phone) -> CallerMatch | None:
+    def identify(
+        self, number: str | Phone, *, employee: EmployeeRef | None = None
+    ) -> CallerMatch | None:
         """The best match for a caller's number, or None for an unknown caller.
 
         Example:
@@ -68,8 +67,22 @@ class TelephonyService(Service):
             >>> crm.telephony.identify("0670000000") is None
             True
         """
-        matches = self.lookup(number)
+        matches = self.lookup(number, employee=employee)
         return matches[0] if matches else None
+
+    def calls(self, client: ClientRef, *, limit: int = 50) -> list[Call]:
+        """A client's calls, newest first.
+
+        Raises:
+            NotFound: no such client.
+            ValidationError: a bad limit.
+        """
+        if not isinstance(limit, int) or isinstance(limit, bool) or not 1 <= limit <= MAX_LIMIT:
+            raise ValidationError("limit", f"must be an integer from 1 to {MAX_LIMIT}")
+        with self._unit_of_work(writes=False) as uow:
+            owner = find_client(uow, client)
+            self._authorize("read", owner, kind="client")
+            return uow.calls.for_client(owner.id, limit)
 
     def missed_call(
         self,
@@ -82,11 +95,13 @@ class TelephonyService(Service):
     ) -> Event:
         """Record a call nobody answered and tell ``employee`` to call back.
 
-        The call is logged as an event (outcome "пропущен") of the caller's
-        client when the number is known, and a ``missed_call`` notification
-        is queued for ``employee`` in the same unit of work.  A PBX that
-        reports one call twice passes the same ``call_id``: the second report
-        returns the stored event and queues nothing.
+        The simple way for a PBX that reports only missed calls; a PBX plugin
+        that reports call events uses :meth:`handle`, which also keeps the
+        call itself.  The call is logged as an event (outcome "пропущен") of
+        the caller's client when the number is known, and a ``missed_call``
+        notification is queued for ``employee`` in the same unit of work.  A
+        PBX that reports one call twice passes the same ``call_id``: the
+        second report returns the stored event and queues nothing.
 
         Example:
             >>> import crmcore
@@ -97,7 +112,7 @@ class TelephonyService(Service):
             >>> call.outcome, sorted(m.channel for m in crm.notifications.outbox(recipient=olena))
             ('пропущен', ['email', 'in_app'])
         """
-        phone = Phone.parse(number, region=self._context.runtime.phone_region, field="number")
+        phone = self._phone(number)
         with self._unit_of_work() as uow:
             who = find_active_employee(uow, employee, "employee")
             match = self.identify(phone)
