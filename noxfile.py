@@ -49,7 +49,11 @@ PYPROJECT = nox.project.load_toml(ROOT / "pyproject.toml")
 EXAMPLES = ROOT / "examples"
 EXAMPLE_PLUGIN = EXAMPLES / "crmcore-example-plugin"
 #: Plugin packages under examples/, each with its own pyproject.toml and tests.
-EXAMPLE_PACKAGES = (EXAMPLE_PLUGIN, EXAMPLES / "crmcore-sms-gateway")
+EXAMPLE_PACKAGES = (
+    EXAMPLE_PLUGIN,
+    EXAMPLES / "crmcore-sms-gateway",
+    EXAMPLES / "crmcore-asterisk-ami",
+)
 SERVER_MODULE = ROOT / "tests" / "postgresql_server.py"
 
 # Doctests import the installed package.  These modules must not be imported
