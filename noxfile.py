@@ -53,6 +53,7 @@ EXAMPLE_PACKAGES = (
     EXAMPLE_PLUGIN,
     EXAMPLES / "crmcore-sms-gateway",
     EXAMPLES / "crmcore-asterisk-ami",
+    EXAMPLES / "crmcore-pbx-webhook",
 )
 SERVER_MODULE = ROOT / "tests" / "postgresql_server.py"
 
