@@ -28,6 +28,7 @@ __all__ = [
     "EventChanged",
     "EventsLogged",
     "ExecutorsAssigned",
+    "MissedCallAnswered",
     "TaskCreated",
     "TaskRescheduled",
     "TaskStatusChanged",
@@ -108,3 +109,14 @@ class CallMissed:
     caller: str
     number: str
     callback: Callback | None = None
+
+
+@attrs.frozen
+class MissedCallAnswered:
+    """A call logged as missed was answered after all (its events came out of order).
+
+    ``event`` is the call's event, now an answered one; the callback the
+    missed call asked for is no longer needed.
+    """
+
+    event: Event

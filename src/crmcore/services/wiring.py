@@ -21,6 +21,7 @@ from crmcore.domain.signals import (
     EventChanged,
     EventsLogged,
     ExecutorsAssigned,
+    MissedCallAnswered,
     TaskCreated,
     TaskRescheduled,
     TaskStatusChanged,
@@ -28,7 +29,7 @@ from crmcore.domain.signals import (
 from crmcore.services import reminders, timeline
 from crmcore.services.context import Job, Subscriber
 from crmcore.services.notifications import deadlines, notices
-from crmcore.services.tasks.callbacks import set_callback_task
+from crmcore.services.tasks.callbacks import set_callback_task, withdraw_callback_task
 from crmcore.services.tasks.service import materialise_due
 
 __all__ = ["JOBS", "SUBSCRIBERS"]
@@ -42,6 +43,7 @@ SUBSCRIBERS: Mapping[type, tuple[Subscriber, ...]] = {
     EventsLogged: (timeline.show_logged_events,),
     EventChanged: (timeline.show_event,),
     CallMissed: (notices.announce_missed_call, set_callback_task),
+    MissedCallAnswered: (withdraw_callback_task,),
 }
 
 JOBS: tuple[tuple[str, Job], ...] = (

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from crmcore.domain.signals import CallMissed
+from crmcore.domain.signals import CallMissed, MissedCallAnswered
+from crmcore.domain.tasks import CLOSED_STATUSES
 from crmcore.ports import UnitOfWork
 from crmcore.services.context import Context
 from crmcore.services.tasks.service import TaskService
 
-__all__ = ["set_callback_task"]
+__all__ = ["set_callback_task", "withdraw_callback_task"]
 
 
 def set_callback_task(context: Context, uow: UnitOfWork, signal: CallMissed) -> None:
@@ -34,3 +35,10 @@ def set_callback_task(context: Context, uow: UnitOfWork, signal: CallMissed) -> 
         description=f"{signal.caller}\n{signal.number}",
         external_ref=reference,
     )
+
+
+def withdraw_callback_task(context: Context, uow: UnitOfWork, signal: MissedCallAnswered) -> None:
+    """Cancel the callback task of a call that was answered after all, unless it is closed."""
+    for task in uow.tasks.find(external_ref=f"callback:{signal.event.id}"):
+        if task.status not in CLOSED_STATUSES:
+            TaskService(context).cancel(task, comment="Звонок был отвечен")

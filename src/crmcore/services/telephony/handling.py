@@ -27,7 +27,7 @@ from crmcore.domain.calls import (
     summarize,
 )
 from crmcore.domain.clients import ClientKind
-from crmcore.domain.signals import CallMissed
+from crmcore.domain.signals import CallMissed, MissedCallAnswered
 from crmcore.domain.telephony import Callback
 from crmcore.errors import Conflict, ValidationError
 from crmcore.ports import UnitOfWork
@@ -362,7 +362,12 @@ class HandlingMixin(TelephonyBase):
                 changes["type"] = fields["type"]
             if fields["employee"] != stored.employee_id:
                 changes["employee"] = fields["employee"]
-            return call, events.update(stored, **changes) if changes else stored
+            if not changes:
+                return call, stored
+            updated = events.update(stored, **changes)
+            if stored.type_code == settings.missed_type and type_code != settings.missed_type:
+                self._publish(uow, MissedCallAnswered(updated))
+            return call, updated
         logged = events.log(client, contact=contact, external_ref=f"call:{call.id}", **fields)
         call = self._update(uow, uow.calls, call, call, {"event_id": logged.id})
         if incoming and not answered:

@@ -232,6 +232,19 @@ class TelephonyConformance:
         assert (notice.subject, notice.entity_id) == ("Пропущенный звонок: ПДВ", event.id)
         assert "+380 44 206 7222" in notice.body
 
+    def test_telephony_callback_of_a_call_answered_after_all_is_cancelled(
+        self, pbx: PbxOffice
+    ) -> None:
+        crm, (ring, answer, leg_end, end) = pbx.crm, ANSWERED
+        for reported in (end, ring):
+            crm.telephony.handle(reported)
+        assert [t.status.value for t in crm.tasks.registry(client=pbx.pdv)] == ["assigned"]
+        for reported in (answer, leg_end, answer):
+            call = crm.telephony.handle(reported).call
+        assert (outcome(call), logged(crm, call).type_code) == ("answered", "ВхЗ")
+        [task] = crm.tasks.registry(client=pbx.pdv, include_archived=True, status="cancelled")
+        assert (task.name, len(pbx.events(pbx.pdv))) == ("Перезвонить: ПДВ", 1)
+
     def test_telephony_unanswered_call_of_an_unknown_caller_calls_back_whoever_it_rang_for(
         self, pbx: PbxOffice
     ) -> None:
