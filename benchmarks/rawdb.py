@@ -115,6 +115,9 @@ class RawDB:
                 "tasks",
                 "task_executors",
                 "work_log",
+                # the telephony benchmarks (telephony.py)
+                "calls",
+                "call_events",
             )
         }
         self.new_id = _Ids()

@@ -549,6 +549,89 @@ def run_tasks_backend(
         crm.close()
 
 
+def run_telephony_backend(
+    target: Target, sizes: Any, seed: int, profile_dir: Path | None
+) -> tuple[list[Metric], dict[str, Any]]:
+    """An incoming call handled, and a replay of call events (telephony.py)."""
+    import telephony  # imports crmcore: never at module level (see the imports above)
+
+    import crmcore
+
+    info: dict[str, Any] = {}
+    name = target.backend
+    crm = crmcore.open(target.url, **target.open_kwargs())
+    raw: RawDB | None = None
+    try:
+        raw = RawDB(target, autocommit=False)
+        info["server_version"] = raw.server_version()
+        log(f"{name}: telephony, {sizes.clients:,} clients with {sizes.phones:,} phones")
+        started = time.perf_counter()
+        population = workload.Population(sizes.clients, seed)
+        populate(crm, population)
+        telephony.give_extensions(crm)
+        raw.analyze()
+        if not raw.sqlite:
+            raw.connection.commit()
+        info["setup_seconds"] = round(time.perf_counter() - started, 1)
+        baseline = telephony.RawTelephony(raw)
+        metrics: list[Metric] = []
+
+        log(f"{name}: incoming calls, {sizes.incoming_calls} ringing events")
+        events = telephony.incoming_events(population, sizes.warmup + sizes.incoming_calls, seed)
+        # Warmed on calls of their own: an event handled twice is a replay, not a new call.
+        for event in events[: sizes.warmup]:
+            crm.telephony.handle(event)
+            baseline.ring(event)
+        profiler = cProfile.Profile() if profile_dir else None
+        timings = paired(
+            events[sizes.warmup :],
+            crm.telephony.handle,
+            baseline.ring,
+            telephony.same_pop,
+            warmup=0,
+            profiler=profiler,
+        )
+        _dump_profile(profiler, profile_dir, f"{name}-incoming_call")
+        metrics.append(latency_metric("incoming_call_p50", timings))
+        info["incoming_call_mismatches"] = timings.mismatches
+        info["incoming_call_p95_ms"] = {
+            side: round(telephony.percentile_ms(getattr(timings, side), 0.95), 4)
+            for side in ("crmcore", "raw")
+        }
+
+        replay = telephony.replay_events(population, sizes.replay_events, seed)
+        log(f"{name}: replay of {len(replay):,} call events (each delivered twice)")
+        timings = paired(
+            replay, crm.telephony.handle, baseline.deliver, lambda a, b: True, warmup=0
+        )
+        # The issue asks for the replay's throughput, not a bound: a gauge, no target.
+        replay_metric = latency_metric("replay_event_p50", timings)
+        replay_metric.target, replay_metric.ok = "none (events/s in the title)", True
+        metrics.append(replay_metric)
+        info["replay_events"] = len(replay)
+        info["replay_events_per_second"] = {
+            side: round(len(replay) / (sum(getattr(timings, side)) / 1e9), 1)
+            for side in ("crmcore", "raw")
+        }
+        info["replay_p95_ms"] = {
+            side: round(telephony.percentile_ms(getattr(timings, side), 0.95), 4)
+            for side in ("crmcore", "raw")
+        }
+        logged = raw.execute(
+            "SELECT source, COUNT(*) FROM {calls} WHERE pbx_id LIKE 'rp-%'"
+            " AND event_id IS NOT NULL GROUP BY source ORDER BY source"
+        ).fetchall()
+        if not raw.sqlite:
+            raw.connection.commit()
+        info["replay_calls_logged"] = {row[0]: row[1] for row in logged}
+        log(f"  calls logged once each: {info['replay_calls_logged']}")
+        return metrics, info
+    finally:
+        if raw is not None:
+            raw.close()
+        crm.close()
+
+
 # ------------------------------------------------------------------ main
 
 
@@ -628,10 +711,10 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     )
     parser.add_argument(
         "--suites",
-        default="clients,tasks,recurrence",
+        default="clients,tasks,recurrence,telephony",
         help="comma-separated: clients (import, timeline, caller-ID, search), "
         "tasks (task registry, calendar), recurrence (recurring tasks against dateutil, "
-        "no database); default all three",
+        "no database), telephony (an incoming call, a replay of call events); default all",
     )
     parser.add_argument(
         "--seed", type=int, default=workload.DEFAULT_SEED, help="random seed of the data"
@@ -649,7 +732,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     if unknown:
         parser.error(f"unknown backend(s): {', '.join(sorted(unknown))}")
     args.suites = [s.strip() for s in args.suites.split(",") if s.strip()]
-    unknown = set(args.suites) - {"clients", "tasks", "recurrence"}
+    unknown = set(args.suites) - {"clients", "tasks", "recurrence", "telephony"}
     if unknown or not args.suites:
         parser.error(f"unknown suite(s): {', '.join(sorted(unknown)) or '(none)'}")
     return args
@@ -701,6 +784,17 @@ def _main(args: argparse.Namespace, launcher: Launcher) -> int:
         )
     if task_sizes is not None:
         all_sizes["tasks"] = task_sizes.as_json()
+    telephony_sizes: Any = None
+    if "telephony" in args.suites:
+        import telephony  # imports crmcore, as tasks does
+
+        telephony_sizes = telephony.Sizes.quick() if args.quick else telephony.Sizes.full()
+        all_sizes["telephony"] = {
+            "clients": telephony_sizes.clients,
+            "phones": telephony_sizes.phones,
+            "incoming_calls": telephony_sizes.incoming_calls,
+            "replay_events": telephony_sizes.replay_events,
+        }
     if "recurrence" in args.suites:
         import recurrence  # imports crmcore, as tasks does
 
@@ -734,7 +828,7 @@ def _main(args: argparse.Namespace, launcher: Launcher) -> int:
         tables.append((title, metrics))
         print_table(title, metrics)
 
-    database_suites = {"clients", "tasks"} & set(args.suites)
+    database_suites = {"clients", "tasks", "telephony"} & set(args.suites)
     for backend in args.backends if database_suites else ():
         url = os.environ.get(POSTGRESQL_ENV)
         if backend == "postgresql" and not url:
@@ -793,6 +887,28 @@ def _main(args: argparse.Namespace, launcher: Launcher) -> int:
                         f"warning: {backend} {check}: crmcore and the baseline disagreed on "
                         f"{info[f'{check}_mismatches']} queries"
                     )
+
+        if telephony_sizes is not None:
+            with new_target() as target:
+                started = time.perf_counter()
+                metrics, info = run_telephony_backend(
+                    target, telephony_sizes, args.seed, args.profile
+                )
+                info["seconds"] = round(time.perf_counter() - started, 1)
+            meta["backends"].setdefault(backend, {})["telephony"] = info
+            rate = info["replay_events_per_second"]
+            record(
+                backend,
+                metrics,
+                f"{backend}: telephony, {telephony_sizes.clients:,} clients, "
+                f"{telephony_sizes.phones:,} phones (setup {info['setup_seconds']:.0f} s); "
+                f"replay {rate['crmcore']:,.0f} events/s against {rate['raw']:,.0f} raw",
+            )
+            if info.get("incoming_call_mismatches"):
+                print(
+                    f"warning: {backend} incoming_call: crmcore and the baseline matched "
+                    f"{info['incoming_call_mismatches']} callers differently"
+                )
 
     if "recurrence" in args.suites:
         log("recurrence: a month of a five-year-old weekly series, crmcore and dateutil")
