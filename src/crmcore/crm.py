@@ -176,7 +176,7 @@ def open(
             those plugins register through ``crmcore_channels``.
         telephony: how calls are treated (prospects of unknown callers,
             callback time, event types; see
-            :class:`crmcore.domain.calls.TelephonySettings`).
+            :class:`crmcore.domain.telephony.TelephonySettings`).
         attachments: where attachment contents are kept: ``file:///dir``,
             ``memory://`` or a plugin's URL.  By default a SQLite file's
             attachments go to the directory ``<file>.attachments`` beside
