@@ -44,6 +44,7 @@ def receiver(office: crmcore.CRM) -> Iterator[WebhookReceiver]:
         twilio_auth_token=TOKEN,
         public_url="https://mycompany.com",
         twilio_path="/myapp.php",
+        lines={"+380445551000": "202"},
         clock=lambda: NOW,
     ) as running:
         yield running
@@ -95,6 +96,8 @@ def test_an_answered_call_from_status_callbacks_replayed_and_reordered(
     assert (call.source, call.pbx_id) == ("twilio", "CA0000000000000000000000000000001")
     assert (call.outcome, call.ring_seconds, call.talk_seconds) == (CallOutcome.ANSWERED, 6, 60)
     assert office.events.get(call.event_id).type_code == "ВхЗ"
+    # The number called is Iryna's line: the call is hers.
+    assert (call.extension, call.employee_id) == ("202", office.employees.get("2").id)
 
 
 @pytest.mark.parametrize(

@@ -15,7 +15,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
@@ -44,6 +44,9 @@ class WebhookReceiver:
         public_url: the URL base the PBX calls (``https://crm.example.com``),
             which Twilio signs; the server's own address by default.
         twilio_path: where Twilio's status callbacks are posted.
+        lines: the employee's extension behind each of the host's numbers
+            (E.164, as Twilio writes ``To`` and ``From``): Twilio has no
+            extensions, so a call's employee is found by the line it is on.
         host, port: where to listen (an unused loopback port by default).
         clock: the time now, in Unix seconds.
     """
@@ -57,6 +60,7 @@ class WebhookReceiver:
         twilio_auth_token: str | None = None,
         public_url: str | None = None,
         twilio_path: str = "/twilio",
+        lines: Mapping[str, str] | None = None,
         host: str = "127.0.0.1",
         port: int = 0,
         clock: Callable[[], float] = time.time,
@@ -66,6 +70,7 @@ class WebhookReceiver:
         self.handle, self.secret, self.source = handle, secret, source
         self.twilio_auth_token, self.clock = twilio_auth_token, clock
         self.twilio_path = twilio_path
+        self.lines = dict(lines or {})
         self._server = ThreadingHTTPServer((host, port), self._handler())
         self._server.daemon_threads = True
         self.public_url = (public_url or self.url).rstrip("/")
@@ -111,7 +116,8 @@ class WebhookReceiver:
                     params,
                 )
                 now = datetime.fromtimestamp(self.clock(), UTC)
-                event = from_twilio(params, now=now)
+                ours = params.get("To" if params.get("Direction") == "inbound" else "From", "")
+                event = from_twilio(params, extension=self.lines.get(ours), now=now)
             else:
                 return 404, "no such webhook"
         except SignatureError as error:
