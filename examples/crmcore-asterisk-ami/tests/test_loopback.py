@@ -6,7 +6,7 @@ import logging
 
 import pytest
 from crmcore_asterisk_ami import AsteriskAmi
-from crmcore_asterisk_ami.testing import ReplayServer
+from crmcore_asterisk_ami.testing import ReplayServer, read_transcript
 
 import crmcore
 from conftest import Listening, transcript, wait_for
@@ -119,3 +119,34 @@ def test_click_to_call_with_no_pbx_listening_is_a_gateway_error() -> None:
 def _copy_office(crm: crmcore.CRM) -> object:
     iryna = crm.employees.create(code="2", name="Петрова Ірина", extension="202")
     return crm.clients.create(code="1", name="ПДВ", phones=["0442067222"], responsible=iryna)
+
+
+def test_a_call_in_progress_is_transferred_and_hung_up_through_the_gateway(
+    office: crmcore.CRM,
+) -> None:
+    # The answered call without its BridgeLeave and Hangup events: still talking.
+    talking = "\n".join(read_transcript(transcript("answered"))[:-4])
+    server = ReplayServer([talking])
+    ami = gateway(server)
+    with server, crmcore.open(plugins=[ami]) as crm:
+        client = _copy_office(crm)
+        assert crm.telephony.can("transfer")
+        assert crm.telephony.can("hang_up")
+        with Listening(ami, crm):
+            wait_for(lambda: bool(crm.telephony.calls(client)) and server.exhausted)
+            wait_for(lambda: crm.telephony.calls(client)[0].answered_at is not None)
+            (call,) = crm.telephony.calls(client)
+            crm.telephony.transfer(call, "204")
+            crm.telephony.hang_up(call)
+        asked = [
+            (a["Action"], a["Channel"], a.get("Exten"))
+            for a in server.actions
+            if a["Action"] in ("Redirect", "Hangup")
+        ]
+        assert asked == [
+            ("Redirect", "PJSIP/trunk-00000001", "204"),
+            ("Hangup", "PJSIP/trunk-00000001", None),
+        ]
+        ami.tracker.feed({"Event": "Hangup", "Uniqueid": call.pbx_id, "Linkedid": call.pbx_id})
+        with pytest.raises(GatewayError, match="not in progress"):
+            ami.hang_up(call.pbx_id)

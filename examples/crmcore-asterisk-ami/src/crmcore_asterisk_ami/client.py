@@ -98,7 +98,9 @@ class AsteriskAmi:
     """
 
     name = "asterisk"
-    capabilities = frozenset({GatewayCapability.DIAL})
+    capabilities = frozenset(
+        {GatewayCapability.DIAL, GatewayCapability.HANG_UP, GatewayCapability.TRANSFER}
+    )
 
     def __init__(
         self,
@@ -182,6 +184,38 @@ class AsteriskAmi:
         if reply.get("Response", "").lower() != "success":
             raise GatewayError(f"Asterisk refused the call: {reply.get('Message', 'no reason')}")
         return call_ref
+
+    def hang_up(self, pbx_id: str) -> None:
+        """End a call in progress: ``Hangup`` of its first channel (the bridge follows).
+
+        Raises:
+            GatewayError: the call is not in progress as this gateway's
+                listener sees it, or the PBX refuses.
+        """
+        self._act_on(pbx_id, {"Action": "Hangup", "Cause": "16"})
+
+    def transfer(self, pbx_id: str, to_extension: str) -> None:
+        """Move a call in progress to ``to_extension``: ``Redirect`` of the caller's channel.
+
+        Raises:
+            GatewayError: the call is not in progress here, or the PBX refuses.
+        """
+        self._act_on(
+            pbx_id,
+            {"Action": "Redirect", "Context": self.context, "Exten": to_extension, "Priority": "1"},
+        )
+
+    def _act_on(self, pbx_id: str, action: Mapping[str, str]) -> None:
+        channel = self.tracker.channel_of(pbx_id)
+        if channel is None:
+            raise GatewayError(f"call {pbx_id} is not in progress on this PBX")
+        try:
+            with self._session(events=False) as session:
+                reply = session.action({**action, "Channel": channel})
+        except OSError as error:
+            raise GatewayError(f"Asterisk at {self.host}:{self.port}: {error}") from error
+        if reply.get("Response", "").lower() != "success":
+            raise GatewayError(f"Asterisk refused {action['Action']}: {reply.get('Message')}")
 
     def listen(self, handle: Callable[[CallEvent], object], *, stop: threading.Event) -> None:
         """Hand every call event to ``handle`` (``crm.telephony.handle``) until ``stop`` is set.

@@ -139,6 +139,13 @@ class CallTracker:
     def calls_in_progress(self) -> int:
         return len(self._calls)
 
+    def channel_of(self, linkedid: str) -> str | None:
+        """The first channel of a call in progress (the caller's), or None."""
+        if linkedid not in self._calls:
+            return None
+        channel = self._channels.get(linkedid)
+        return None if channel is None else channel.name
+
     def feed(self, message: Mapping[str, str]) -> list[CallEvent]:
         """The call events one AMI message stands for (none for most)."""
         handler = getattr(self, "_on_" + message.get("Event", "").lower(), None)

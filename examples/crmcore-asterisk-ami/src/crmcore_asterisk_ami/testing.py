@@ -160,6 +160,9 @@ class ReplayServer:
                     self.queue.extend(blocks)
                     self._lock.notify_all()
             return True
+        if name in ("hangup", "redirect"):
+            sock.sendall(encode({"Response": "Success", **reply, "Message": "Channel found"}))
+            return True
         if name == "logoff":
             sock.sendall(
                 encode({"Response": "Goodbye", **reply, "Message": "Thanks for all the fish."})
