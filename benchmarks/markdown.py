@@ -27,7 +27,7 @@ def render(results: dict[str, Any]) -> str:
     for backend, run in runs.items():
         sizes = run.get("sizes", {})
         data = []
-        if "clients" in sizes or not {"tasks", "recurrence"} & sizes.keys():
+        if "clients" in sizes or not {"tasks", "recurrence", "telephony"} & sizes.keys():
             data.append(
                 f"{sizes.get('clients', 0):,} clients, "
                 f"{sizes.get('phones', 0):,} phones, {sizes.get('events', 0):,} events"
@@ -38,6 +38,23 @@ def render(results: dict[str, Any]) -> str:
                 f"{tasks.get('tasks', 0):,} tasks, {tasks.get('executor_rows', 0):,} executor "
                 f"rows, {tasks.get('events', 0):,} events of {tasks.get('employees', 0):,} "
                 "employees"
+            )
+        if "telephony" in sizes:
+            telephony = sizes["telephony"]
+            rates = run.get("backends", {})
+            rate = next(
+                (
+                    info["telephony"]["replay_events_per_second"]
+                    for info in rates.values()
+                    if "telephony" in info
+                ),
+                {},
+            )
+            data.append(
+                f"{telephony.get('clients', 0):,} clients, {telephony.get('phones', 0):,} "
+                f"phones, {telephony.get('incoming_calls', 0):,} incoming calls, a replay of "
+                f"{telephony.get('replay_events', 0):,} call events at "
+                f"{rate.get('crmcore', 0):,.0f} events/s (raw {rate.get('raw', 0):,.0f})"
             )
         if "recurrence" in sizes:
             recurrence = sizes["recurrence"]

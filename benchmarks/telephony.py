@@ -134,6 +134,56 @@ class RawTelephony:
         self.connection = raw.connection
         self.responsible_at = raw.columns("clients").index("responsible_id")
 
+    def create_lean_tables(self) -> None:
+        """The physical limit's tables: a call by its PBX id, an event by (call, key)."""
+        cursor = self._begin()
+        cursor.execute(
+            "CREATE TABLE lean_calls (pbx_id VARCHAR(200) PRIMARY KEY,"
+            " caller_e164 VARCHAR(16), client_id VARCHAR(36), started_at VARCHAR(40))"
+        )
+        cursor.execute(
+            "CREATE TABLE lean_call_events (pbx_id VARCHAR(200), key VARCHAR(200),"
+            " PRIMARY KEY (pbx_id, key))"
+        )
+        self._commit()
+
+    def ring_lean(self, event: Any) -> Any:
+        """The leanest hand-written answer: one joined lookup, one narrow insert, commit."""
+        e164 = self._e164(event.caller)
+        cursor = self._begin()
+        client = None
+        if e164 is not None:
+            client = cursor.execute(
+                self.sql(
+                    "SELECT c.* FROM {phones} p JOIN {clients} c ON c.id = p.client_id"
+                    " WHERE p.e164 = ? LIMIT 1"
+                ),
+                (e164,),
+            ).fetchone()
+        cursor.execute(
+            self.sql("INSERT INTO lean_calls VALUES (?, ?, ?, ?)"),
+            (event.call_id, e164, None if client is None else str(client[0]), str(event.at)),
+        )
+        self._commit()
+        return client
+
+    def deliver_lean(self, event: Any) -> bool:
+        """The leanest replay: keep each distinct event once, nothing else."""
+        cursor = self._begin()
+        conflict = "OR IGNORE " if self.raw.sqlite else ""
+        tail = "" if self.raw.sqlite else " ON CONFLICT DO NOTHING"
+        cursor.execute(
+            f"INSERT {conflict}INTO lean_call_events VALUES ({self._mark}, {self._mark}){tail}",
+            (event.call_id, event.key),
+        )
+        stored = bool(cursor.rowcount)
+        self._commit()
+        return stored
+
+    @property
+    def _mark(self) -> str:
+        return "?" if self.raw.sqlite else "%s"
+
     def _begin(self) -> Any:
         cursor = self.connection.cursor()
         if self.raw.sqlite:
