@@ -575,7 +575,7 @@ def run_telephony_backend(
     crm = crmcore.open(target.url, **target.open_kwargs())
     raw: RawDB | None = None
     try:
-        raw = RawDB(target, autocommit=False)
+        raw = RawDB(target)
         info["server_version"] = raw.server_version()
         log(f"{name}: telephony, {sizes.clients:,} clients with {sizes.phones:,} phones")
         started = time.perf_counter()
@@ -583,8 +583,6 @@ def run_telephony_backend(
         populate(crm, population)
         telephony.give_extensions(crm)
         raw.analyze()
-        if not raw.sqlite:
-            raw.connection.commit()
         info["setup_seconds"] = round(time.perf_counter() - started, 1)
         baseline = telephony.RawTelephony(raw)
         metrics: list[Metric] = []
@@ -642,8 +640,6 @@ def run_telephony_backend(
             "SELECT source, COUNT(*) FROM {calls} WHERE pbx_id LIKE 'rp-%'"
             " AND event_id IS NOT NULL GROUP BY source ORDER BY source"
         ).fetchall()
-        if not raw.sqlite:
-            raw.connection.commit()
         info["replay_calls_logged"] = {row[0]: row[1] for row in logged}
         log(f"  calls logged once each: {info['replay_calls_logged']}")
         return metrics, info

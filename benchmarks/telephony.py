@@ -185,16 +185,13 @@ class RawTelephony:
         return "?" if self.raw.sqlite else "%s"
 
     def _begin(self) -> Any:
+        # Both drivers run in autocommit mode: a transaction is one BEGIN ... COMMIT.
         cursor = self.connection.cursor()
-        if self.raw.sqlite:
-            cursor.execute("BEGIN")
+        cursor.execute("BEGIN")
         return cursor
 
     def _commit(self) -> None:
-        if self.raw.sqlite:
-            self.connection.execute("COMMIT")
-        else:
-            self.connection.commit()
+        self.connection.execute("COMMIT")
 
     def _e164(self, text: str) -> str | None:
         import phonenumbers
@@ -289,8 +286,6 @@ class RawTelephony:
             ),
             (client[0],),
         ).fetchall()
-        if not self.raw.sqlite:
-            self.connection.commit()
 
     def deliver(self, event: Any) -> bool:
         """One delivery of a replayed call event; False when it was delivered before."""
