@@ -22,6 +22,7 @@ __all__ = [
     "DuplicateError",
     "IllegalTransition",
     "InvalidCalendar",
+    "MailboxError",
     "NotFound",
     "PermissionDenied",
     "PluginError",
@@ -144,3 +145,9 @@ class DeliveryError(CRMError):
         self.problem = problem
         self.permanent = permanent
         super().__init__(problem)
+
+
+class MailboxError(CRMError):
+    """A mailbox could not be read to the end: the server refused the login, or
+    the connection broke off.  What was imported before it stays imported, and
+    importing again goes on where it stopped."""

@@ -19,6 +19,7 @@ import attrs
 from crmcore.domain.collaboration import Comment
 from crmcore.domain.employees import Employee
 from crmcore.domain.events import Event
+from crmcore.domain.notifications import Message
 from crmcore.domain.tasks import Executor, Task
 
 __all__ = [
@@ -27,6 +28,7 @@ __all__ = [
     "EventChanged",
     "EventsLogged",
     "ExecutorsAssigned",
+    "MessageSent",
     "TaskCreated",
     "TaskRescheduled",
     "TaskStatusChanged",
@@ -104,3 +106,11 @@ class CallMissed:
     employee: Employee
     caller: str
     number: str
+
+
+@attrs.frozen
+class MessageSent:
+    """A channel accepted an outbox message; ``message`` is how it is stored now
+    (``provider_id`` is what the channel answered, an e-mail's ``Message-ID``)."""
+
+    message: Message

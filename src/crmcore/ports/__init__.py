@@ -24,6 +24,12 @@ from crmcore.ports.employees import EmployeeRepository
 from crmcore.ports.events import EventRepository, EventTypeRepository
 from crmcore.ports.fields import FieldValueRepository
 from crmcore.ports.history import HistoryRepository
+from crmcore.ports.mail import (
+    MailAliasRepository,
+    MailboxStateRepository,
+    MailMessageRepository,
+    MailThreadIdRepository,
+)
 from crmcore.ports.notifications import InboxRepository, MessageRepository, PreferenceRepository
 from crmcore.ports.projects import ProjectRepository
 from crmcore.ports.records import RecordRepository
@@ -46,6 +52,10 @@ __all__ = [
     "FieldValueRepository",
     "HistoryRepository",
     "InboxRepository",
+    "MailAliasRepository",
+    "MailMessageRepository",
+    "MailThreadIdRepository",
+    "MailboxStateRepository",
     "MessageRepository",
     "PreferenceRepository",
     "ProjectRepository",

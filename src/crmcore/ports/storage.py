@@ -14,6 +14,12 @@ from crmcore.ports.employees import EmployeeRepository
 from crmcore.ports.events import EventRepository, EventTypeRepository
 from crmcore.ports.fields import FieldDefinitionRepository, FieldValueRepository
 from crmcore.ports.history import HistoryRepository
+from crmcore.ports.mail import (
+    MailAliasRepository,
+    MailboxStateRepository,
+    MailMessageRepository,
+    MailThreadIdRepository,
+)
 from crmcore.ports.notifications import InboxRepository, MessageRepository, PreferenceRepository
 from crmcore.ports.projects import ProjectRepository
 from crmcore.ports.reminders import ReminderRepository
@@ -56,6 +62,10 @@ class UnitOfWork(Protocol):
     preferences: PreferenceRepository
     subscriptions: SubscriptionRepository
     synced_items: SyncedItemRepository
+    mail_messages: MailMessageRepository
+    mail_thread_ids: MailThreadIdRepository
+    mail_aliases: MailAliasRepository
+    mailbox_states: MailboxStateRepository
 
     def __enter__(self) -> UnitOfWork: ...
 

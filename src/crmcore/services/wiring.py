@@ -21,11 +21,12 @@ from crmcore.domain.signals import (
     EventChanged,
     EventsLogged,
     ExecutorsAssigned,
+    MessageSent,
     TaskCreated,
     TaskRescheduled,
     TaskStatusChanged,
 )
-from crmcore.services import reminders, timeline
+from crmcore.services import mail, reminders, timeline
 from crmcore.services.context import Job, Subscriber
 from crmcore.services.notifications import deadlines, notices
 from crmcore.services.tasks.service import materialise_due
@@ -41,6 +42,7 @@ SUBSCRIBERS: Mapping[type, tuple[Subscriber, ...]] = {
     EventsLogged: (timeline.show_logged_events,),
     EventChanged: (timeline.show_event,),
     CallMissed: (notices.announce_missed_call,),
+    MessageSent: (mail.remember_sent,),
 }
 
 JOBS: tuple[tuple[str, Job], ...] = (

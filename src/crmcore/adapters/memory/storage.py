@@ -13,6 +13,7 @@ from crmcore.adapters.memory.employees import Employees
 from crmcore.adapters.memory.events import Events, EventTypes
 from crmcore.adapters.memory.fields import FieldDefinitions, FieldValues
 from crmcore.adapters.memory.history import History
+from crmcore.adapters.memory.mail import MailAliases, MailboxStates, MailMessages, MailThreadIds
 from crmcore.adapters.memory.notifications import Inbox, Messages, Preferences
 from crmcore.adapters.memory.projects import Projects
 from crmcore.adapters.memory.reminders import Reminders
@@ -50,6 +51,10 @@ _TABLES = (
     "preferences",
     "subscriptions",
     "synced_items",
+    "mail_messages",
+    "mail_thread_ids",
+    "mail_aliases",
+    "mailbox_states",
 )
 
 
@@ -117,6 +122,10 @@ class MemoryUnitOfWork:
         self.preferences = Preferences(self)
         self.subscriptions = Subscriptions(self)
         self.synced_items = SyncedItems(self)
+        self.mail_messages = MailMessages(self)
+        self.mail_thread_ids = MailThreadIds(self)
+        self.mail_aliases = MailAliases(self)
+        self.mailbox_states = MailboxStates(self)
 
     def table(self, name: str, *, write: bool = False) -> dict[Any, Any]:
         if name in self._copies:

@@ -13,6 +13,7 @@ from crmcore.adapters.sqlalchemy.tables import (
     events,
     fields,
     history,
+    mail,
     notifications,
     projects,
     reminders,
@@ -39,6 +40,7 @@ _CAPABILITIES = (
     series,
     notifications,
     calendars,
+    mail,
 )
 
 
@@ -74,6 +76,10 @@ class Tables:
     preferences: Table
     subscriptions: Table
     synced_items: Table
+    mail_messages: Table
+    mail_thread_ids: Table
+    mail_aliases: Table
+    mailbox_states: Table
 
 
 def build_tables(prefix: str = "crm_", schema: str | None = None) -> Tables:
