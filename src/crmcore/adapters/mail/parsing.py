@@ -28,6 +28,7 @@ from urllib.parse import unquote
 
 from crmcore.adapters.mail.limits import DEFAULT_LIMITS, MailLimits
 from crmcore.domain.mail import (
+    MailAddress,
     MailPart,
     ParsedMail,
     classify,
@@ -165,11 +166,10 @@ def _reported_id(part: Message, problems: list[str]) -> str | None:
     return None if value is None else normalize_message_id(str(value))
 
 
-def _date(message: Message, received_at: datetime | None, problems: list[str]) -> datetime | None:
-    value = message.get("Date")
+def _date(value: str | None, received_at: datetime | None, problems: list[str]) -> datetime | None:
     if value is not None:
         try:
-            moment = parsedate_to_datetime(header_text(value, problems))
+            moment = parsedate_to_datetime(value)
         except (TypeError, ValueError, IndexError):
             problems.append("an unreadable Date header")
         else:
@@ -228,19 +228,19 @@ def parse_message(
         raise ValidationError("message", "does not start with a mail header")
     problems: list[str] = []
     message = message_from_bytes(bytes(raw), policy=compat32)
-    headers = {name.lower(): header_text(value, problems) for name, value in message.items()}
-    subject = header_text(message.get("Subject"), problems)
-    sender = parse_addresses(
-        [_eight_bit(str(v), problems) for v in message.get_all("From", [])],
-        decode_name=lambda name: header_text(name, problems),
-    )
+    # The raw values: compat32 turns 8-bit bytes into replacement characters on get().
+    raw_headers: dict[str, list[str]] = {}
+    for name, value in message.raw_items():
+        raw_headers.setdefault(name.lower(), []).append(_eight_bit(str(value), problems))
+    headers = {name: header_text(values[0], problems) for name, values in raw_headers.items()}
+    subject = headers.get("subject", "")
 
-    def addresses(name: str) -> tuple[object, ...]:
+    def addresses(name: str) -> tuple[MailAddress, ...]:
         return parse_addresses(
-            [_eight_bit(str(v), problems) for v in message.get_all(name, [])],
-            decode_name=lambda text: header_text(text, problems),
+            raw_headers.get(name, []), decode_name=lambda text: header_text(text, problems)
         )
 
+    sender = addresses("from")
     plain: str | None = None
     html: str | None = None
     attachments: list[MailPart] = []
@@ -296,11 +296,11 @@ def parse_message(
     if reported is None and kind.value == "bounce":
         found = _BODY_ID.search(text)
         reported = normalize_message_id(found.group(1)) if found else None
-    raw_id = message.get("Message-ID")
-    message_id = None if raw_id is None else normalize_message_id(header_text(raw_id, problems))
+    raw_id = headers.get("message-id")
+    message_id = None if raw_id is None else normalize_message_id(raw_id)
     if raw_id is not None and message_id is None:
         problems.append("an unusable Message-ID")
-    sent_at = _date(message, received_at, problems)
+    sent_at = _date(headers.get("date"), received_at, problems)
     key = headers.get("x-crmcore-key")
     fields: dict[str, object] = {
         "sender": "" if from_address is None else from_address.key,
@@ -318,8 +318,8 @@ def parse_message(
         content_hash=_content_hash(fields, attachments),
         subject=subject,
         sender=from_address,
-        to=addresses("To"),  # type: ignore[arg-type]
-        cc=addresses("Cc"),  # type: ignore[arg-type]
+        to=addresses("to"),
+        cc=addresses("cc"),
         sent_at=sent_at,
         in_reply_to=tuple(message_ids(headers.get("in-reply-to", ""))),
         references=tuple(message_ids(headers.get("references", ""))),
