@@ -311,7 +311,7 @@ def parse_message(
     originals = [
         normalized
         for name in _ORIGINAL_ID_HEADERS
-        if (value := headers.get(name.lower())) and (normalized := normalize_message_id(value))
+        if (written := headers.get(name.lower())) and (normalized := normalize_message_id(written))
     ]
     return ParsedMail(
         message_id=message_id,
