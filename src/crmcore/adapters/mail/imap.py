@@ -129,6 +129,11 @@ class ImapMailbox:
             raise MailboxError(f"cannot connect to {where}: {error}") from None
         try:
             client.login(self.username, self.password)
+        except UnicodeEncodeError:
+            _close(client)
+            raise MailboxError(
+                f"{where}: IMAP LOGIN takes a user name and password in ASCII only"
+            ) from None
         except _Failures as error:
             _close(client)
             message = str(error).replace(self.password, "***") if self.password else str(error)
@@ -219,12 +224,14 @@ class ImapSession:
         return data
 
     def fetch(
-        self, uids: Sequence[int], limits: MailLimits = DEFAULT_LIMITS
+        self, uids: Sequence[int], limits: MailLimits = DEFAULT_LIMITS, batch_size: int = _BATCH
     ) -> Iterator[tuple[int, RawMail]]:
-        """The messages with these UIDs, in UID order, fetched in small batches;
-        one over the size limit comes without its data."""
-        for start in range(0, len(uids), _BATCH):
-            batch = list(uids[start : start + _BATCH])
+        """The messages with these UIDs, in UID order, fetched ``batch_size`` at a
+        time (at most 50, so memory holds few); one over the size limit comes
+        without its data."""
+        step = max(1, min(batch_size, _BATCH))
+        for start in range(0, len(uids), step):
+            batch = list(uids[start : start + step])
             sizes: dict[int, tuple[int, datetime | None]] = {}
             for fields, _ in self._items(self._fetch(batch, "(UID RFC822.SIZE INTERNALDATE)")):
                 if "uid" in fields:

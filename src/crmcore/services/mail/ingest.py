@@ -93,6 +93,11 @@ class Ingest:
         self._by_address: dict[str, list[EmailOwner]] = {}
         self._by_domain: dict[str, list[EmailOwner]] = {}
 
+    @property
+    def limits(self) -> MailLimits:
+        """The bounds every message of this import is read within."""
+        return self._limits
+
     def now(self) -> datetime:
         """The clock's time."""
         return self._context.now()

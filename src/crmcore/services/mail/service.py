@@ -190,8 +190,11 @@ class MailService(Service):
         )
         login = [box.username] if "@" in box.username else []
         ingest = self._ingest([*own_addresses, *login], own_domains, limits)
+        size = _batch_size(batch_size)
+        # Only the progress is read here: each batch then commits on its own.
         with self._unit_of_work(writes=False) as uow:
-            return import_imap(ingest, box, uow, _batch_size(batch_size), progress)
+            stored = uow.mailbox_states.get_by_source(box.source)
+        return import_imap(ingest, box, stored, size, progress)
 
     # --- reading -----------------------------------------------------------------------
 

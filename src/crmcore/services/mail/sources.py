@@ -55,22 +55,21 @@ def import_raw(
 def import_imap(
     ingest: Ingest,
     mailbox: ImapMailbox,
-    uow_state: UnitOfWork,
+    stored: MailboxState | None,
     batch_size: int,
     progress: Progress | None,
 ) -> MailImportReport:
     """Import what is new in an IMAP mailbox, storing its progress with each batch.
 
-    ``uow_state`` is a unit of work for reading the progress stored before.
+    ``stored`` is the progress stored before, if any.
     """
-    stored = uow_state.mailbox_states.get_by_source(mailbox.source)
     report = MailImportReport()
     with mailbox.open() as session:
         start = 0
         if stored is not None and stored.uid_validity == session.uid_validity:
             start = stored.last_uid
         uids = session.uids_after(start)
-        fetched = session.fetch(uids)
+        fetched = session.fetch(uids, ingest.limits, batch_size)
         while batch := list(islice(fetched, batch_size)):
             last = batch[-1][0]
 
