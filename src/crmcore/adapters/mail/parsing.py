@@ -115,8 +115,8 @@ def _walk(message: Message, limits: MailLimits) -> Iterator[tuple[Message, bool]
         if depth > limits.depth:
             raise ValidationError("message", f"nests MIME parts deeper than {limits.depth}")
         yield part, inner
-        if part.get_content_type() == "message/rfc822":
-            continue  # attached whole, as one file
+        if part.get_content_type() in ("message/rfc822", "message/delivery-status"):
+            continue  # attached whole, as one file; or a report's status fields
         payload = part.get_payload()
         if part.is_multipart() and isinstance(payload, list):
             children = [child for child in payload if isinstance(child, Message)]
@@ -154,6 +154,21 @@ def _is_attachment(part: Message) -> bool:
     )
 
 
+def _failed_recipients(part: Message) -> list[str]:
+    """The addresses a delivery report (RFC 3464) says could not be reached."""
+    payload = part.get_payload()
+    blocks = payload if isinstance(payload, list) else []
+    found = []
+    for block in blocks:
+        if not isinstance(block, Message):
+            continue
+        action = str(block.get("Action", "failed")).strip().lower()
+        value = block.get("Original-Recipient") or block.get("Final-Recipient")
+        if value is not None and action in ("failed", "delayed"):
+            found.append(str(value).partition(";")[2].strip() or str(value))
+    return found
+
+
 def _reported_id(part: Message, problems: list[str]) -> str | None:
     """The Message-ID of the message a delivery report is about."""
     if part.get_content_type() == "message/rfc822":
@@ -184,7 +199,11 @@ def _content_hash(parsed: dict[str, object], attachments: list[MailPart]) -> str
     for name in ("sender", "sent_at", "subject", "text"):
         digest.update(str(parsed[name]).encode("utf-8", "surrogatepass") + b"\x00")
     for part in attachments:
-        digest.update(hashlib.sha256(part.content).digest())
+        content = part.content
+        if part.media_type.startswith(("text/", "message/")):
+            # The same message read from an mbox (LF) and from IMAP (CRLF) is one message.
+            content = content.replace(b"\r\n", b"\n")
+        digest.update(hashlib.sha256(content).digest())
     return digest.hexdigest()
 
 
@@ -246,11 +265,13 @@ def parse_message(
     attachments: list[MailPart] = []
     reported: str | None = None
     total = 0
+    failed: list[str] = []
     for index, (part, inner) in enumerate(_walk(message, limits)):
         media_type = part.get_content_type()
-        if media_type == "message/delivery-status" or (
-            part.is_multipart() and media_type != "message/rfc822"
-        ):
+        if media_type == "message/delivery-status":
+            failed.extend(_failed_recipients(part))
+            continue
+        if part.is_multipart() and media_type != "message/rfc822":
             continue
         if (
             media_type in ("text/rfc822-headers", "message/rfc822")
@@ -328,6 +349,7 @@ def parse_message(
         kind=kind,
         original_ids=tuple(i for i in originals if i != message_id),
         reported_id=reported,
+        failed_recipients=parse_addresses(failed),
         crmcore_key=unquote(key) if key else None,
         size=len(raw),
         problems=tuple(dict.fromkeys(problems)),

@@ -19,6 +19,7 @@ import attrs
 
 from crmcore.domain.events import Direction
 from crmcore.domain.mail.addresses import MailAddress, is_public_domain
+from crmcore.domain.mail.classification import MailKind
 from crmcore.domain.mail.messages import MatchReason, ParsedMail
 
 __all__ = ["EmailOwner", "Match", "counterparts", "direction_of", "email_owner_order", "match"]
@@ -70,7 +71,10 @@ def _ours(
 def direction_of(
     mail: ParsedMail, own_addresses: Collection[str], own_domains: Collection[str]
 ) -> Direction:
-    """Outgoing when one of our addresses sent it, else incoming."""
+    """Outgoing when one of our addresses sent it, else incoming (a bounce always
+    comes in, even from our own mail server)."""
+    if mail.kind is MailKind.BOUNCE:
+        return Direction.INCOMING
     sender = mail.sender
     if sender is not None and _ours(sender, own_addresses, own_domains):
         return Direction.OUTGOING
@@ -83,10 +87,11 @@ def counterparts(
     own_addresses: Collection[str],
     own_domains: Collection[str],
 ) -> list[MailAddress]:
-    """The addresses that are not ours, in the order they are matched."""
+    """The addresses that are not ours, in the order they are matched: whom a
+    bounce could not reach first, then the other side, then everyone else."""
     first = mail.to if direction is Direction.OUTGOING else (mail.sender,) if mail.sender else ()
     ordered: dict[str, MailAddress] = {}
-    for address in (*first, *mail.participants):
+    for address in (*mail.failed_recipients, *first, *mail.participants):
         if not _ours(address, own_addresses, own_domains):
             ordered.setdefault(address.key, address)
     return list(ordered.values())

@@ -71,7 +71,8 @@ class ParsedMail:
     (an unknown charset, broken base64, an attachment over the limit, ...).
     ``original_ids`` are other ids of the same message (a relay's
     ``X-Original-Message-ID``); ``reported_id`` is the message a bounce
-    reports on; ``crmcore_key`` the outbox key of an e-mail crmcore sent.
+    reports on and ``failed_recipients`` whom it could not reach;
+    ``crmcore_key`` the outbox key of an e-mail crmcore sent.
     """
 
     message_id: str | None
@@ -88,6 +89,7 @@ class ParsedMail:
     kind: MailKind = MailKind.MESSAGE
     original_ids: tuple[str, ...] = ()
     reported_id: str | None = None
+    failed_recipients: tuple[MailAddress, ...] = ()
     crmcore_key: str | None = None
     size: int = 0
     problems: tuple[str, ...] = ()
