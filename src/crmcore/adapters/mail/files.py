@@ -3,7 +3,7 @@
 An mbox is read line by line and handed out one message at a time, so
 memory holds one message however large the mailbox is (the standard
 library's ``mailbox.mbox`` keeps a table of every message first).  Any line
-starting with ``From `` begins a message, as ``mailbox.mbox`` reads it;
+starting with ``From`` and a space begins a message, as ``mailbox.mbox`` reads it;
 ``>From`` lines are unquoted one level (mboxrd).
 """
 
@@ -39,7 +39,8 @@ class RawMail:
 
 
 def looks_like_mbox(path: Path) -> bool:
-    """Whether a file is an mbox (it starts with a ``From `` line) rather than one message."""
+    """Whether a file is an mbox (its first line starts with ``From`` and a space)
+    rather than one message."""
     with path.open("rb") as stream:
         return stream.read(_SNIFF).lstrip(b"\r\n").startswith(b"From ")
 
