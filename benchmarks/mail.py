@@ -283,33 +283,32 @@ def _commit(db: RawDB) -> None:
 
 def limit_ingest(target: Target, mbox: Path) -> dict[str, Any]:
     """The physical limit: each message stored whole under its hash, nothing parsed."""
-    db = RawDB(target, autocommit=False)  # batches are transactions of their own
+    db = RawDB(target, autocommit=False)
     table = _table(db, "bench_raw_messages")
     blob = "BLOB" if db.sqlite else "BYTEA"
     db.execute(f"CREATE TABLE {table} (sha256 TEXT PRIMARY KEY, data {blob})")
     _commit(db)
     insert = db.sql(f"INSERT INTO {table} VALUES (?, ?) ON CONFLICT DO NOTHING")
     costs: list[float] = []
-    started = time.perf_counter()
     batch: list[tuple[str, bytes]] = []
-    at = time.perf_counter()
-    for raw in _split(mbox):
-        batch.append((hashlib.sha256(raw).hexdigest(), raw))
-        if len(batch) >= BATCH:
-            cursor = db.connection.cursor()
-            if db.sqlite:
-                cursor.execute("BEGIN")
-            cursor.executemany(insert, batch)
-            db.connection.commit()
-            costs.append((time.perf_counter() - at) * 1e6 / len(batch))
-            batch, at = [], time.perf_counter()
-    if batch:
+
+    def flush(since: float) -> float:
         cursor = db.connection.cursor()
         if db.sqlite:
             cursor.execute("BEGIN")
         cursor.executemany(insert, batch)
         db.connection.commit()
-        costs.append((time.perf_counter() - at) * 1e6 / len(batch))
+        costs.append((time.perf_counter() - since) * 1e6 / len(batch))
+        batch.clear()
+        return time.perf_counter()
+
+    started = at = time.perf_counter()
+    for raw in _split(mbox):
+        batch.append((hashlib.sha256(raw).hexdigest(), raw))
+        if len(batch) >= BATCH:
+            at = flush(at)
+    if batch:
+        flush(at)
     seconds = time.perf_counter() - started
     db.close()
     return {"seconds": seconds, "per_message_us": costs}

@@ -50,6 +50,7 @@ _ORIGINAL_ID_HEADERS = (
 _BODY_ID = re.compile(r"^\s*Message-ID:\s*(<[^>\s]+>)", re.IGNORECASE | re.MULTILINE)
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _HEADER_LINE = re.compile(rb"^[!-9;-~]+:")
+_SURROGATES = re.compile("[\udc80-\udcff]")
 
 
 def decode_text(data: bytes, charset: str | None, problems: list[str]) -> str:
@@ -72,7 +73,7 @@ def decode_text(data: bytes, charset: str | None, problems: list[str]) -> str:
 
 def _eight_bit(value: str, problems: list[str]) -> str:
     """Undo the surrogate escapes that raw 8-bit header bytes become when parsed."""
-    if not any("\udc80" <= c <= "\udcff" for c in value):
+    if not _SURROGATES.search(value):
         return value
     problems.append("8-bit characters in a header")
     return decode_text(value.encode("ascii", "surrogateescape"), None, problems)
@@ -251,8 +252,10 @@ def parse_message(
     raw_headers: dict[str, list[str]] = {}
     for name, value in message.raw_items():
         raw_headers.setdefault(name.lower(), []).append(_eight_bit(str(value), problems))
-    headers = {name: header_text(values[0], problems) for name, values in raw_headers.items()}
-    subject = headers.get("subject", "")
+    # Only the subject and the names carry words to decode; the other headers read are ids,
+    # dates and flags, taken as they stand.
+    headers = {name: _one_line(values[0]) for name, values in raw_headers.items()}
+    subject = header_text(raw_headers.get("subject", [""])[0], problems)
 
     def addresses(name: str) -> tuple[MailAddress, ...]:
         return parse_addresses(

@@ -44,6 +44,7 @@ SUBJECT_WINDOW = timedelta(days=30)
 MAX_MESSAGE_ID_LENGTH = 900
 
 _ID = re.compile(r"<([^<>\s]+)>")
+_NO_ID = re.compile(r"[\s\x00-\x1f\x7f]")
 _CRMCORE_ID = re.compile(r"^([0-9a-f]{32}\.crmcore)@.+$")
 _PREFIX = re.compile(
     r"^\s*((re|fw|fwd|aw|wg|sv|vs|antw|tr|rif|r|отв|ответ|на|пер|переслано|відп|fw\s*fwd)"
@@ -87,9 +88,7 @@ def normalize_message_id(value: str) -> str | None:
     text = value.strip()
     found = _ID.search(text)
     core = found.group(1) if found else text.strip("<>")
-    if not core or len(core) > MAX_MESSAGE_ID_LENGTH or any(c.isspace() for c in core):
-        return None
-    if any(ord(c) < 32 or ord(c) == 127 for c in core):
+    if not core or len(core) > MAX_MESSAGE_ID_LENGTH or _NO_ID.search(core):
         return None
     ours = _CRMCORE_ID.match(core)
     return ours.group(1) if ours else core
