@@ -179,6 +179,53 @@ def test_any_bytes_read_or_are_refused_with_a_validation_error(raw: bytes) -> No
         assert problem.field == "message"
 
 
+_HEADER_VALUE = st.text(
+    st.characters(blacklist_categories=("Cs",), blacklist_characters="\r\n"), max_size=80
+) | st.sampled_from(
+    [
+        "=?koi8-r?B?8NLJ18XU?=",
+        "=?x-unknown?Q?=FF=FE?=",
+        "=?utf-8?b?broken",
+        '"a, b" <a@b.example>,, ,',
+        "<>",
+        "multipart/mixed; boundary=",
+        'multipart/report; report-type=delivery-status; boundary="z"',
+        'text/plain; charset="unknown-8bit"',
+        "attachment; filename*=utf-8''%D0%90%ZZ.pdf",
+        "base64",
+        "quoted-printable",
+    ]
+)
+_HEADERS = st.lists(
+    st.tuples(
+        st.sampled_from(
+            [
+                "From", "To", "Cc", "Subject", "Date", "Message-ID", "References",
+                "In-Reply-To", "Content-Type", "Content-Transfer-Encoding",
+                "Content-Disposition", "Auto-Submitted", "X-Original-Message-ID",
+            ]
+        ),
+        _HEADER_VALUE,
+    ),
+    min_size=1,
+    max_size=12,
+)  # fmt: skip
+
+
+@settings(max_examples=300, deadline=None)
+@given(_HEADERS, st.binary(max_size=500))
+def test_any_headers_and_body_read_or_are_refused_never_crash(
+    headers: list[tuple[str, str]], body: bytes
+) -> None:
+    raw = "".join(f"{name}: {value}\r\n" for name, value in headers).encode("utf-8")
+    try:
+        mail = parse_message(raw + b"\r\n--z\r\n" + body + b"\r\n--z--\r\n")
+    except ValidationError as error:
+        assert error.field == "message"  # noqa: PT017 - either outcome is allowed here
+    else:
+        assert isinstance(mail.text, str)
+
+
 # ------------------------------------------------------------ an mbox, streamed
 
 

@@ -45,6 +45,7 @@ from crmcore.services.mail.threads import Threader
 __all__ = ["INCOMING_TYPE", "NO_SUBJECT", "OUTGOING_TYPE", "Ingest", "event_ref"]
 
 log = logging.getLogger("crmcore.mail")
+_UNREADABLE = (LookupError, ValueError, TypeError, AttributeError, UnicodeError, AssertionError)
 
 #: The system event types of e-mail.
 INCOMING_TYPE = "ВхП"
@@ -144,6 +145,11 @@ class Ingest:
                 mail = parse_message(raw.data, received_at=raw.received_at, limits=self._limits)
             except ValidationError as error:
                 report = report + self._skipped(raw, error.problem)
+                continue
+            except _UNREADABLE as error:
+                # The standard email package's own errors on mail no program should
+                # have written: one such message must not end the import.
+                report = report + self._skipped(raw, f"unreadable: {type(error).__name__}")
                 continue
             read.append(_Read(raw, mail))
         return read, report
