@@ -382,3 +382,34 @@ class MailConformance:
             headers={"X-Crmcore-Key": notice.key, "Auto-Submitted": "auto-generated"},
         )
         assert crm.mail.import_message(copy, own_domains=OURS).notices == 1
+
+    def test_an_alias_said_by_hand_threads_replies_to_the_id_a_relay_gave(self, crm: CRM) -> None:
+        _neptune(crm)
+        sent = raw_mail(
+            sender="petrova@intelserv.com", to="petrov@neptun.ua", message_id="<o-1@intelserv.com>"
+        )
+        crm.mail.import_message(sent, own_domains=OURS)
+        assert crm.mail.alias("<x-1@amazonses.com>", "<o-1@intelserv.com>") is True
+        assert crm.mail.alias("x-1@amazonses.com", "o-1@intelserv.com") is False
+        for alias, original, field in (
+            ("no id at all", "<o-1@intelserv.com>", "alias"),
+            ("<x-2@amazonses.com>", "", "original"),
+            ("<o-1@intelserv.com>", "<o-1@intelserv.com>", "alias"),
+        ):
+            with pytest.raises(ValidationError) as caught:
+                crm.mail.alias(alias, original)
+            assert caught.value.field == field
+        answer = raw_mail(
+            subject="Thanks",
+            message_id="<o-2@neptun.ua>",
+            date="Thu, 06 Nov 2014 09:00:00 +0200",
+            headers={"In-Reply-To": "<x-1@amazonses.com>"},
+        )
+        crm.mail.import_message(answer, own_domains=OURS)
+        thread = crm.mail.thread_id("o-1@intelserv.com")
+        assert thread is not None
+        assert crm.mail.thread_id("x-1@amazonses.com") == thread
+        assert [m.message_id for m in crm.mail.thread(thread)] == [
+            "o-1@intelserv.com",
+            "o-2@neptun.ua",
+        ]
