@@ -10,6 +10,7 @@ import crmcore
 from crmcore.adapters.mail import ImapMailbox, MailLimits
 from crmcore.errors import MailboxError, ValidationError
 from crmcore.testing.conformance.mail import raw_mail
+from dovecot_server import dovecot_server
 from imap_server import ImapServer, imap_server
 
 OURS = ["intelserv.com"]
@@ -131,3 +132,31 @@ def test_an_imap_url_names_the_mailbox_and_bad_ones_are_refused(crm: crmcore.CRM
         with pytest.raises(ValidationError) as caught:
             crm.mail.import_imap(url)
         assert caught.value.field == field
+
+
+def test_dovecot_over_starttls_is_read_incrementally_and_refuses_a_wrong_login(
+    crm: crmcore.CRM,
+) -> None:
+    with dovecot_server() as server:
+
+        def mailbox(password: str = "secret") -> ImapMailbox:
+            return ImapMailbox(
+                host=server.host,
+                port=server.port,
+                username="crm",
+                password=password,
+                security="starttls",
+                ssl_context=server.ssl_context,
+            )
+
+        for number in (1, 2):
+            server.deliver(_message(number))
+        first = crm.mail.import_imap(mailbox(), own_domains=OURS)
+        assert (first.read, first.created) == (2, 2)
+        assert crm.mail.import_imap(mailbox(), own_domains=OURS).read == 0
+        server.deliver(_message(3))
+        later = crm.mail.import_imap(mailbox(), own_domains=OURS)
+        assert (later.read, later.created, later.duplicates) == (1, 1, 0)
+        with pytest.raises(MailboxError, match="refused the login"):
+            crm.mail.import_imap(mailbox("wrong"))
+    assert _subjects(crm) == [f"Замовлення {n}" for n in (1, 2, 3)]
