@@ -3,7 +3,7 @@
 Usage::
 
     python benchmarks/run.py [--quick] [--backends sqlite,postgresql]
-                             [--suites clients,tasks,recurrence]
+                             [--suites clients,tasks,recurrence,mail]
                              [--output benchmarks/results.json] [--profile DIR]
 
 PostgreSQL is measured when ``CRMCORE_BENCH_POSTGRESQL`` holds a SQLAlchemy
@@ -227,6 +227,11 @@ class Launcher:
             importjob.in_fresh_child, importjob.run, (which, target), options
         )
         return future.result()  # type: ignore[no-any-return]
+
+    @property
+    def executor(self) -> ProcessPoolExecutor:
+        """The launcher itself, for suites that start their own children."""
+        return self._executor
 
     def close(self) -> None:
         self._executor.shutdown()
@@ -728,10 +733,11 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     )
     parser.add_argument(
         "--suites",
-        default="clients,tasks,recurrence,telephony",
+        default="clients,tasks,recurrence,telephony,mail",
         help="comma-separated: clients (import, timeline, caller-ID, search), "
         "tasks (task registry, calendar), recurrence (recurring tasks against dateutil, "
-        "no database), telephony (an incoming call, a replay of call events); default all",
+        "no database), telephony (an incoming call, a replay of call events), "
+        "mail (mbox ingest, the timeline with e-mails); default all",
     )
     parser.add_argument(
         "--seed", type=int, default=workload.DEFAULT_SEED, help="random seed of the data"
@@ -749,7 +755,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     if unknown:
         parser.error(f"unknown backend(s): {', '.join(sorted(unknown))}")
     args.suites = [s.strip() for s in args.suites.split(",") if s.strip()]
-    unknown = set(args.suites) - {"clients", "tasks", "recurrence", "telephony"}
+    unknown = set(args.suites) - {"clients", "tasks", "recurrence", "telephony", "mail"}
     if unknown or not args.suites:
         parser.error(f"unknown suite(s): {', '.join(sorted(unknown)) or '(none)'}")
     return args
@@ -845,7 +851,7 @@ def _main(args: argparse.Namespace, launcher: Launcher) -> int:
         tables.append((title, metrics))
         print_table(title, metrics)
 
-    database_suites = {"clients", "tasks", "telephony"} & set(args.suites)
+    database_suites = {"clients", "tasks", "telephony", "mail"} & set(args.suites)
     for backend in args.backends if database_suites else ():
         url = os.environ.get(POSTGRESQL_ENV)
         if backend == "postgresql" and not url:
@@ -927,6 +933,23 @@ def _main(args: argparse.Namespace, launcher: Launcher) -> int:
                     f"warning: {backend} incoming_call: crmcore and the baseline matched "
                     f"{info['incoming_call_mismatches']} callers differently"
                 )
+        if "mail" in args.suites:
+            import mail  # imports crmcore in the measuring process only
+
+            log(f"{backend}: mail ingest and the timeline with e-mails")
+            with new_target() as target:
+                started = time.perf_counter()
+                found = mail.measure(target, args.quick, launcher.executor)
+            meta["backends"].setdefault(backend, {})["mail"] = {
+                "seconds": round(time.perf_counter() - started, 1),
+                **found,
+            }
+            record(
+                backend,
+                [Metric(**row) for row in mail.metrics(found)],
+                f"{backend}: mail, {found['size']['messages']:,} messages of "
+                f"{found['size']['clients']:,} clients",
+            )
 
     if "recurrence" in args.suites:
         log("recurrence: a month of a five-year-old weekly series, crmcore and dateutil")

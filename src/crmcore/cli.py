@@ -1,4 +1,4 @@
-"""The ``crmcore`` command: the demo, database maintenance and the notification worker."""
+"""The ``crmcore`` command: the demo, database maintenance, the worker and the mail import."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import signal
 import sys
 import tempfile
 import threading
+import time
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -16,12 +17,15 @@ import attrs
 
 import crmcore
 from crmcore import demo
+from crmcore.adapters.mail import IMAP_SCHEMES
 from crmcore.adapters.smtp import SmtpChannel
 from crmcore.errors import CRMError, StorageError
 from crmcore.plugins import installed_plugins, plugin_manager
 from crmcore.ports import StorageOptions
 
 __all__ = ["main"]
+
+_IMAP_PREFIXES = tuple(f"{scheme}://" for scheme in IMAP_SCHEMES)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -76,7 +80,104 @@ def _parser() -> argparse.ArgumentParser:
     )
     worker.add_argument("--limit", type=int, default=100, help="messages per pass (default 100)")
     worker.add_argument("--once", action="store_true", help="make one pass and exit")
+
+    mail = commands.add_parser("mail", help="e-mail history on the client timeline")
+    mail_commands = mail.add_subparsers(dest="mail_command", required=True)
+    mail_import = mail_commands.add_parser(
+        "import", help="import an .eml file, an mbox, a folder of them, or an IMAP mailbox"
+    )
+    mail_import.add_argument(
+        "source", help="a file or folder, or imaps://user@host/INBOX (imap:// is STARTTLS)"
+    )
+    mail_import.add_argument(
+        "--url",
+        default=os.environ.get("CRMCORE_URL"),
+        help="database URL (default: $CRMCORE_URL)",
+    )
+    mail_import.add_argument("--table-prefix", default="crm_", help="table name prefix")
+    mail_import.add_argument("--schema", default=None, help="database schema (PostgreSQL)")
+    mail_import.add_argument(
+        "--own-domain",
+        action="append",
+        default=[],
+        help="a domain of ours: mail from it is outgoing (repeat for more)",
+    )
+    mail_import.add_argument(
+        "--own-address", action="append", default=[], help="an address of ours (repeatable)"
+    )
+    mail_import.add_argument(
+        "--password",
+        default=os.environ.get("CRMCORE_IMAP_PASSWORD"),
+        help="the IMAP password (default: $CRMCORE_IMAP_PASSWORD)",
+    )
+    mail_import.add_argument(
+        "--batch-size", type=int, default=200, help="messages per transaction (default 200)"
+    )
+    mail_import.add_argument(
+        "--progress",
+        choices=("auto", "always", "never"),
+        default="auto",
+        help="draw a progress bar on stderr (auto: when it is a terminal)",
+    )
     return parser
+
+
+class _ProgressBar:
+    """A one-line progress bar on stderr, redrawn at most every 0.2 s."""
+
+    def __init__(self) -> None:
+        self._drawn = 0.0
+        self._shown = False
+
+    def __call__(self, done: int, total: int | None) -> None:
+        now = time.monotonic()
+        if now - self._drawn < 0.2 and done != total:
+            return
+        self._drawn, self._shown = now, True
+        if total:
+            filled = 30 * done // total
+            line = f"[{'#' * filled}{' ' * (30 - filled)}] {done}/{total} messages"
+        else:
+            line = f"{done} messages read"
+        sys.stderr.write("\r" + line)
+        sys.stderr.flush()
+
+    def close(self) -> None:
+        if self._shown:
+            sys.stderr.write("\n")
+
+
+def _mail(args: argparse.Namespace) -> int:
+    if not args.url:
+        print("crmcore mail: give a database URL with --url or set CRMCORE_URL", file=sys.stderr)
+        return 2
+    bar = (
+        _ProgressBar()
+        if args.progress == "always" or (args.progress == "auto" and sys.stderr.isatty())
+        else None
+    )
+    options = {
+        "own_domains": args.own_domain,
+        "own_addresses": args.own_address,
+        "progress": bar,
+        "batch_size": args.batch_size,
+    }
+    with crmcore.open(args.url, table_prefix=args.table_prefix, schema=args.schema) as crm:
+        try:
+            if args.source.lower().startswith(_IMAP_PREFIXES):
+                report = crm.mail.import_imap(args.source, password=args.password, **options)
+            else:
+                report = crm.mail.import_file(args.source, **options)
+        finally:
+            if bar is not None:
+                bar.close()
+    counts = ("read", "created", "duplicates", "unmatched", "bounces", "auto_replies", "notices")
+    print(", ".join(f"{name.replace('_', ' ')} {getattr(report, name)}" for name in counts))
+    for skipped in report.skipped:
+        print(f"skipped {skipped.source}: {skipped.reason}")
+    if report.skipped_count > len(report.skipped):
+        print(f"... {report.skipped_count - len(report.skipped)} more skipped")
+    return 0
 
 
 def _db(args: argparse.Namespace) -> int:
@@ -144,6 +245,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _db(args)
         if args.command == "worker":
             return _worker(args)
+        if args.command == "mail":
+            return _mail(args)
         for name, plugin in installed_plugins():
             print(f"{name}: {getattr(plugin, '__name__', plugin)!s}")
         return 0

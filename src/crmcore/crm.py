@@ -31,6 +31,7 @@ from crmcore.services.event_types import EventTypeService
 from crmcore.services.events import EventService
 from crmcore.services.fields import FieldService
 from crmcore.services.history import HistoryService
+from crmcore.services.mail import MailService
 from crmcore.services.notifications import NotificationService
 from crmcore.services.projects import ProjectService
 from crmcore.services.refs import find_employee
@@ -75,6 +76,7 @@ class CRM:
         self.reminders = ReminderService(context)
         self.notifications = NotificationService(context)
         self.calendar = CalendarService(context)
+        self.mail = MailService(context)
 
     @property
     def actor(self) -> Actor:

@@ -23,6 +23,7 @@ __all__ = [
     "GatewayError",
     "IllegalTransition",
     "InvalidCalendar",
+    "MailboxError",
     "NotFound",
     "PermissionDenied",
     "PluginError",
@@ -158,3 +159,9 @@ class GatewayError(CRMError):
     def __init__(self, problem: str) -> None:
         self.problem = problem
         super().__init__(problem)
+
+
+class MailboxError(CRMError):
+    """A mailbox could not be read to the end: the server refused the login, or
+    the connection broke off.  What was imported before it stays imported, and
+    importing again goes on where it stopped."""

@@ -101,6 +101,24 @@ def test_plain_delivery_arrives_with_every_header_and_returns_its_message_id(
     assert parsedate_to_datetime(message["Date"]) == datetime(2024, 3, 1, 9, 30, tzinfo=UTC)
 
 
+def test_a_reply_carries_in_reply_to_and_references_and_is_no_automatic_mail(
+    smtp_servers: Start,
+) -> None:
+    server = smtp_servers()
+    own = "a461b472cb41a9ec3dee5c90cf8e4a78.crmcore"
+    delivery = make_delivery(
+        kind="email_reply", in_reply_to="q-1@neptun.ua", references=(own, "q-1@neptun.ua")
+    )
+
+    channel_for(server).deliver(delivery)
+
+    [received] = server.received
+    message = received.message
+    assert message["In-Reply-To"] == "<q-1@neptun.ua>"
+    assert message["References"].split() == [f"<{own}@example.com>", "<q-1@neptun.ua>"]
+    assert message["Auto-Submitted"] is None
+
+
 def test_cyrillic_subject_body_and_names_arrive_identical_without_smtputf8(
     smtp_servers: Start,
 ) -> None:
@@ -393,6 +411,8 @@ def test_a_message_refused_with_554_is_a_permanent_failure(smtp_servers: Start) 
         ("address", {"address": "iryna@example.com\r\nBcc: victim@example.com"}),
         ("address", {"address": "iryna@example.com\n"}),
         ("address", {"address": "iryna@example.com\x85"}),
+        ("in_reply_to", {"in_reply_to": "a@b\r\nBcc: victim@example.com"}),
+        ("references", {"in_reply_to": "a@b", "references": ("c@d\nBcc: victim@example.com",)}),
     ],
 )
 def test_header_injection_is_refused_permanently_before_connecting(

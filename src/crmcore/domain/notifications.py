@@ -120,6 +120,9 @@ class Delivery:
         body: plain text, may span lines.
         entity_kind, entity_id: what the message is about (``"task"``, ...).
         attempt: 1 for the first try, 2 for the first retry, ...
+        in_reply_to, references: the ids (normalized, no angle brackets) of
+            the e-mail a reply answers and of its thread, for ``In-Reply-To``
+            and ``References``; empty for a notice.
     """
 
     key: str = attrs.field(validator=check.text(max_length=200))
@@ -134,6 +137,8 @@ class Delivery:
     entity_id: UUID | None = None
     created_at: datetime | None = None
     attempt: int = 1
+    in_reply_to: str | None = None
+    references: tuple[str, ...] = ()
 
 
 class MessageStatus(enum.StrEnum):
@@ -189,6 +194,13 @@ class Message(Record):
     provider_id: str | None = attrs.field(
         default=None, validator=check.text(optional=True, max_length=300)
     )
+    #: For a reply to an e-mail: the id it answers and the ids of its thread.
+    in_reply_to: str | None = attrs.field(
+        default=None, validator=check.text(optional=True, max_length=1000)
+    )
+    references: tuple[str, ...] = attrs.field(
+        default=(), converter=check.as_tuple, validator=check.tuple_of(str)
+    )
 
     def delivery(self) -> Delivery:
         """What the channel is given for the current attempt."""
@@ -205,6 +217,8 @@ class Message(Record):
             entity_id=self.entity_id,
             created_at=self.created_at,
             attempt=self.attempts,
+            in_reply_to=self.in_reply_to,
+            references=self.references,
         )
 
 

@@ -19,6 +19,7 @@ import attrs
 from crmcore.domain.collaboration import Comment
 from crmcore.domain.employees import Employee
 from crmcore.domain.events import Event
+from crmcore.domain.notifications import Message
 from crmcore.domain.tasks import Executor, Task
 from crmcore.domain.telephony import Callback
 
@@ -28,6 +29,7 @@ __all__ = [
     "EventChanged",
     "EventsLogged",
     "ExecutorsAssigned",
+    "MessageSent",
     "MissedCallAnswered",
     "TaskCreated",
     "TaskRescheduled",
@@ -120,3 +122,11 @@ class MissedCallAnswered:
     """
 
     event: Event
+
+
+@attrs.frozen
+class MessageSent:
+    """A channel accepted an outbox message; ``message`` is how it is stored now
+    (``provider_id`` is what the channel answered, an e-mail's ``Message-ID``)."""
+
+    message: Message

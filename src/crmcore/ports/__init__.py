@@ -26,6 +26,12 @@ from crmcore.ports.events import EventRepository, EventTypeRepository
 from crmcore.ports.fields import FieldValueRepository
 from crmcore.ports.gateways import PhoneGateway
 from crmcore.ports.history import HistoryRepository
+from crmcore.ports.mail import (
+    MailAliasRepository,
+    MailboxStateRepository,
+    MailMessageRepository,
+    MailThreadIdRepository,
+)
 from crmcore.ports.notifications import InboxRepository, MessageRepository, PreferenceRepository
 from crmcore.ports.projects import ProjectRepository
 from crmcore.ports.records import RecordRepository
@@ -50,6 +56,10 @@ __all__ = [
     "FieldValueRepository",
     "HistoryRepository",
     "InboxRepository",
+    "MailAliasRepository",
+    "MailMessageRepository",
+    "MailThreadIdRepository",
+    "MailboxStateRepository",
     "MessageRepository",
     "PhoneGateway",
     "PreferenceRepository",

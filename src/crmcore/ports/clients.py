@@ -7,6 +7,7 @@ from typing import Protocol
 from uuid import UUID
 
 from crmcore.domain import Client, ClientSearch, ContactPerson, PhoneOwner
+from crmcore.domain.mail import EmailOwner
 
 __all__ = ["ClientRepository", "ContactRepository"]
 
@@ -34,6 +35,14 @@ class ClientRepository(Protocol):
         """Phones of clients and their contacts whose E.164 equals ``e164`` or whose
         extension equals ``extension`` (either may be None: it then matches nothing),
         each once, with the client and contact person it belongs to."""
+
+    def find_email_owners(
+        self, address_keys: Iterable[str], domains: Iterable[str]
+    ) -> list[EmailOwner]:
+        """The e-mail addresses of active clients and of their active contact persons
+        whose key (case-folded) is one of ``address_keys``, or whose domain is one of
+        ``domains`` (case-folded), each once, ordered by (address key, client id,
+        contact id), a client's own address before its contacts'."""
 
     def reassign(self, source_id: UUID, target_id: UUID) -> dict[str, list[UUID]]:
         """Move contacts, events, tasks, projects and timeline entries from one

@@ -15,6 +15,12 @@ from crmcore.ports.employees import EmployeeRepository
 from crmcore.ports.events import EventRepository, EventTypeRepository
 from crmcore.ports.fields import FieldDefinitionRepository, FieldValueRepository
 from crmcore.ports.history import HistoryRepository
+from crmcore.ports.mail import (
+    MailAliasRepository,
+    MailboxStateRepository,
+    MailMessageRepository,
+    MailThreadIdRepository,
+)
 from crmcore.ports.notifications import InboxRepository, MessageRepository, PreferenceRepository
 from crmcore.ports.projects import ProjectRepository
 from crmcore.ports.reminders import ReminderRepository
@@ -59,6 +65,10 @@ class UnitOfWork(Protocol):
     synced_items: SyncedItemRepository
     calls: CallRepository
     call_events: CallEventRepository
+    mail_messages: MailMessageRepository
+    mail_thread_ids: MailThreadIdRepository
+    mail_aliases: MailAliasRepository
+    mailbox_states: MailboxStateRepository
 
     def __enter__(self) -> UnitOfWork: ...
 

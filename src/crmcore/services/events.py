@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import datetime, timedelta
 from itertools import islice
 from typing import Any
@@ -16,6 +16,7 @@ from crmcore.domain.signals import EventChanged, EventsLogged
 from crmcore.errors import ValidationError
 from crmcore.ports import UnitOfWork
 from crmcore.services.base import Service, build
+from crmcore.services.context import Context
 from crmcore.services.fields import write_fields
 from crmcore.services.refs import (
     ClientRef,
@@ -29,7 +30,7 @@ from crmcore.services.refs import (
     find_usable_event_type,
 )
 
-__all__ = ["EventService", "ImportReport"]
+__all__ = ["EventService", "ImportReport", "store_events"]
 
 _IMPORT_FIELDS = frozenset(
     {
@@ -73,6 +74,27 @@ def _duration(value: object) -> timedelta | None:
             raise ValidationError("duration", "must not be negative")
         return timedelta(seconds=value)
     raise ValidationError("duration", f"must be timedelta or seconds, not {type(value).__name__}")
+
+
+def store_events(context: Context, uow: UnitOfWork, stamped: Sequence[Event], at: datetime) -> None:
+    """Store new events built as version 1 at ``at`` in one go, with their history,
+    and tell the timeline (bulk imports of any kind of contact write through here)."""
+    actor = context.actor
+    uow.events.add_many(stamped)
+    context.publish(uow, EventsLogged(tuple(stamped)))
+    uow.history.add_many(
+        [
+            Change(
+                entity_kind="event",
+                entity_id=e.id,
+                action=ChangeAction.CREATE,
+                at=at,
+                actor_id=actor.employee_id,
+                actor_name=actor.name,
+            )
+            for e in stamped
+        ]
+    )
 
 
 class EventService(Service):
@@ -280,23 +302,7 @@ class EventService(Service):
             return ImportReport(created=created, skipped=skipped)
 
     def _store_many(self, uow: UnitOfWork, stamped: list[Event], at: datetime) -> None:
-        """Store events built as version 1 at ``at``, with their history."""
-        actor = self.actor
-        uow.events.add_many(stamped)
-        self._publish(uow, EventsLogged(tuple(stamped)))
-        uow.history.add_many(
-            [
-                Change(
-                    entity_kind=self.kind,
-                    entity_id=e.id,
-                    action=ChangeAction.CREATE,
-                    at=at,
-                    actor_id=actor.employee_id,
-                    actor_name=actor.name,
-                )
-                for e in stamped
-            ]
-        )
+        store_events(self._context, uow, stamped, at)
 
     def _find(self, uow: UnitOfWork, event: Event | UUID) -> Event:
         return find_by_id(uow.events, event, "event", Event)

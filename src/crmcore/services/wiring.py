@@ -21,12 +21,13 @@ from crmcore.domain.signals import (
     EventChanged,
     EventsLogged,
     ExecutorsAssigned,
+    MessageSent,
     MissedCallAnswered,
     TaskCreated,
     TaskRescheduled,
     TaskStatusChanged,
 )
-from crmcore.services import reminders, timeline
+from crmcore.services import mail, reminders, timeline
 from crmcore.services.context import Job, Subscriber
 from crmcore.services.notifications import deadlines, notices
 from crmcore.services.tasks.callbacks import set_callback_task, withdraw_callback_task
@@ -44,6 +45,7 @@ SUBSCRIBERS: Mapping[type, tuple[Subscriber, ...]] = {
     EventChanged: (timeline.show_event,),
     CallMissed: (notices.announce_missed_call, set_callback_task),
     MissedCallAnswered: (withdraw_callback_task,),
+    MessageSent: (mail.remember_sent,),
 }
 
 JOBS: tuple[tuple[str, Job], ...] = (

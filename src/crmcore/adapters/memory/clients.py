@@ -10,7 +10,8 @@ import attrs
 
 from crmcore.adapters.memory.fields import has_field_values
 from crmcore.adapters.memory.repository import Repository, copy_out
-from crmcore.domain import Client, ClientSearch, ContactPerson, PhoneOwner
+from crmcore.domain import Client, ClientSearch, ContactPerson, PhoneOwner, search_key
+from crmcore.domain.mail import EmailOwner, email_owner_order
 from crmcore.errors import DuplicateError
 
 __all__ = ["Clients", "Contacts"]
@@ -77,6 +78,32 @@ class Clients(Repository):
             if wanted(phone)
         ]
         return owners
+
+    def find_email_owners(
+        self, address_keys: Iterable[str], domains: Iterable[str]
+    ) -> list[EmailOwner]:
+        keys, wanted_domains = set(address_keys), set(domains)
+
+        def wanted(key: str) -> bool:
+            return key in keys or key.rpartition("@")[2] in wanted_domains
+
+        clients = self._rows()
+        found = {
+            EmailOwner(search_key(address), client.id)
+            for client in clients.values()
+            if not client.archived
+            for address in client.emails
+            if wanted(search_key(address))
+        }
+        found.update(
+            EmailOwner(contact.email.casefold(), contact.client_id, contact.id)
+            for contact in self._uow.table("contacts").values()
+            if contact.email
+            and not contact.archived
+            and not clients[contact.client_id].archived
+            and wanted(contact.email.casefold())
+        )
+        return sorted(found, key=email_owner_order)
 
     def reassign(self, source_id: UUID, target_id: UUID) -> dict[str, list[UUID]]:
         moved: dict[str, list[UUID]] = {

@@ -14,6 +14,7 @@ from crmcore.adapters.memory.employees import Employees
 from crmcore.adapters.memory.events import Events, EventTypes
 from crmcore.adapters.memory.fields import FieldDefinitions, FieldValues
 from crmcore.adapters.memory.history import History
+from crmcore.adapters.memory.mail import MailAliases, MailboxStates, MailMessages, MailThreadIds
 from crmcore.adapters.memory.notifications import Inbox, Messages, Preferences
 from crmcore.adapters.memory.projects import Projects
 from crmcore.adapters.memory.reminders import Reminders
@@ -53,6 +54,10 @@ _TABLES = (
     "synced_items",
     "calls",
     "call_events",
+    "mail_messages",
+    "mail_thread_ids",
+    "mail_aliases",
+    "mailbox_states",
 )
 
 
@@ -122,6 +127,10 @@ class MemoryUnitOfWork:
         self.synced_items = SyncedItems(self)
         self.calls = Calls(self)
         self.call_events = CallEvents(self)
+        self.mail_messages = MailMessages(self)
+        self.mail_thread_ids = MailThreadIds(self)
+        self.mail_aliases = MailAliases(self)
+        self.mailbox_states = MailboxStates(self)
 
     def table(self, name: str, *, write: bool = False) -> dict[Any, Any]:
         if name in self._copies:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import hashlib
+import re
 import string
 from datetime import UTC, datetime
 from email.headerregistry import Address
@@ -12,6 +12,7 @@ from email.utils import format_datetime
 from urllib.parse import quote
 
 from crmcore.adapters.smtp.addresses import header_text, mailbox
+from crmcore.domain.mail import crmcore_local_part
 from crmcore.domain.notifications import Delivery
 from crmcore.errors import DeliveryError
 
@@ -27,10 +28,25 @@ _POLICY = SMTP.clone(cte_type="7bit")
 _KEY_SAFE = "".join(c for c in string.punctuation if c != "%")
 
 
+# What a message id may hold between its angle brackets (RFC 5322 msg-id, loosely:
+# real ids carry more than dot-atoms), and nothing that could end a header.
+_MESSAGE_ID = re.compile(r"^[!-;=?-~]{1,900}$")
+
+
 def message_id_for(key: str, domain: str) -> str:
     """The ``Message-ID`` of the message with idempotency key ``key``, ending in ``domain``."""
-    digest = hashlib.sha256(key.encode("utf-8")).hexdigest()[:32]
-    return f"<{digest}.crmcore@{domain}>"
+    return f"<{crmcore_local_part(key)}@{domain}>"
+
+
+def _id_header(field: str, value: str, domain: str) -> str:
+    """``<value>`` for In-Reply-To or References; a permanent DeliveryError if it is no id."""
+    header_text(field, value)
+    if not _MESSAGE_ID.match(value):
+        raise DeliveryError(f"{field}: {value!r} is not a message id", permanent=True)
+    # crmcore's own ids are kept without their domain: they get the sender's back.
+    return (
+        f"<{value}@{domain}>" if value.endswith(".crmcore") and "@" not in value else f"<{value}>"
+    )
 
 
 def compose(
@@ -55,7 +71,14 @@ def compose(
     if reply_to is not None:
         message["Reply-To"] = reply_to
     message["Subject"] = subject
-    message["Auto-Submitted"] = "auto-generated"
+    if delivery.in_reply_to is None:
+        # A notice is a machine's; a reply is a person's, and may be answered automatically.
+        message["Auto-Submitted"] = "auto-generated"
+    else:
+        message["In-Reply-To"] = _id_header("in_reply_to", delivery.in_reply_to, id_domain)
+        references = [_id_header("references", r, id_domain) for r in delivery.references]
+        if references:
+            message["References"] = " ".join(references)
     message["X-Crmcore-Key"] = quote(delivery.key, safe=_KEY_SAFE)
     message.set_content(delivery.body)
     return message

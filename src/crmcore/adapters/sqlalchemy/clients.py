@@ -17,6 +17,7 @@ from sqlalchemy import (
     bindparam,
     delete,
     false,
+    func,
     insert,
     or_,
     select,
@@ -26,7 +27,7 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError
 
 from crmcore.adapters.sqlalchemy.fields import field_value_conditions, field_value_params
-from crmcore.adapters.sqlalchemy.repository import Repository, in_list, in_params
+from crmcore.adapters.sqlalchemy.repository import Repository, chunks, in_list, in_params
 from crmcore.adapters.sqlalchemy.statements import Codec, padded, restore
 from crmcore.adapters.sqlalchemy.tables import Tables
 from crmcore.domain import (
@@ -39,6 +40,7 @@ from crmcore.domain import (
     PhoneOwner,
 )
 from crmcore.domain.clients import search_key
+from crmcore.domain.mail import EmailOwner, email_owner_order
 from crmcore.errors import DuplicateError
 
 __all__ = ["Clients", "Contacts"]
@@ -332,6 +334,57 @@ class Clients(Repository):
                     _make_phone(e164=row[-2], extension=row[-1]),
                 )
             )
+        return found
+
+    def find_email_owners(
+        self, address_keys: Iterable[str], domains: Iterable[str]
+    ) -> list[EmailOwner]:
+        found: set[EmailOwner] = set()
+        for chunk in chunks(sorted(set(address_keys))):
+            found.update(self._email_owners("keys", padded(chunk)))
+        for chunk in chunks(sorted(set(domains))):
+            patterns = ["%@" + d.replace("\\", "\\\\").replace("_", "\\_") for d in chunk]
+            found.update(self._email_owners("domains", padded(patterns)))
+        return sorted(found, key=email_owner_order)
+
+    def _email_owners(self, how: str, values: list[str]) -> set[EmailOwner]:
+        t = self.t
+        emails, clients, contacts = t.client_emails.c, t.clients.c, t.contacts.c
+        contact_key = func.lower(contacts.email)
+
+        def wanted(column: Any) -> Any:
+            if how == "keys":
+                return in_list(column, "v", len(values))
+            return or_(*(column.like(bindparam(f"v{i}"), escape="\\") for i in range(len(values))))
+
+        def own() -> Any:
+            return (
+                select(emails.address_key, emails.client_id)
+                .join(t.clients, clients.id == emails.client_id)
+                .where(wanted(emails.address_key), clients.archived.is_(False))
+            )
+
+        def of_contacts() -> Any:
+            return (
+                select(contact_key, contacts.client_id, contacts.id)
+                .join(t.clients, clients.id == contacts.client_id)
+                .where(
+                    wanted(contact_key),
+                    contacts.archived.is_(False),
+                    clients.archived.is_(False),
+                )
+            )
+
+        params = in_params("v", values)
+        uuid_out = self.codec.uuid_out
+        found = {
+            EmailOwner(row[0], uuid_out(row[1]))
+            for row in self._rows(("email owners", how, len(values)), own, **params)
+        }
+        found.update(
+            EmailOwner(row[0], uuid_out(row[1]), uuid_out(row[2]))
+            for row in self._rows(("contact email owners", how, len(values)), of_contacts, **params)
+        )
         return found
 
     def reassign(self, source_id: UUID, target_id: UUID) -> dict[str, list[UUID]]:

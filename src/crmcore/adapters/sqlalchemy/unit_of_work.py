@@ -17,6 +17,7 @@ from crmcore.adapters.sqlalchemy.employees import Employees
 from crmcore.adapters.sqlalchemy.events import Events, EventTypes
 from crmcore.adapters.sqlalchemy.fields import FieldDefinitions, FieldValues
 from crmcore.adapters.sqlalchemy.history import History
+from crmcore.adapters.sqlalchemy.mail import MailAliases, MailboxStates, MailMessages, MailThreadIds
 from crmcore.adapters.sqlalchemy.notifications import Inbox, Messages, Preferences
 from crmcore.adapters.sqlalchemy.projects import Projects
 from crmcore.adapters.sqlalchemy.reminders import Reminders
@@ -91,6 +92,10 @@ class SQLUnitOfWork:
         self.synced_items = SyncedItems(self, t)
         self.calls = Calls(self, t)
         self.call_events = CallEvents(self, t)
+        self.mail_messages = MailMessages(self, t)
+        self.mail_thread_ids = MailThreadIds(self, t)
+        self.mail_aliases = MailAliases(self, t)
+        self.mailbox_states = MailboxStates(self, t)
 
     def mapper(self, name: str, build: Callable[[], Any]) -> Any:
         """The record mapper of one table, built once per storage."""

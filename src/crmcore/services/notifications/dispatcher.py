@@ -23,6 +23,7 @@ from crmcore.domain.notifications import (
     MessageStatus,
     retry_delay,
 )
+from crmcore.domain.signals import MessageSent
 from crmcore.errors import DeliveryError, StaleObject
 from crmcore.services.context import Context
 
@@ -117,6 +118,8 @@ def settle(
             uow.messages.update(settled, message.version)
         except StaleObject:
             return status
+        if status is MessageStatus.SENT and message.channel != IN_APP:
+            context.publish(uow, MessageSent(settled))
         if status is MessageStatus.SENT and message.channel == IN_APP:
             assert message.recipient_id is not None  # queue() addresses every message
             uow.inbox.add(

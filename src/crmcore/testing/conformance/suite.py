@@ -14,6 +14,7 @@ from crmcore.testing.conformance.fixtures import ConformanceFixtures
 from crmcore.testing.conformance.gantt import GanttConformance
 from crmcore.testing.conformance.history_and_access import HistoryAndAccessConformance
 from crmcore.testing.conformance.inbox import InboxConformance
+from crmcore.testing.conformance.mail import MailConformance
 from crmcore.testing.conformance.outbox import OutboxConformance
 from crmcore.testing.conformance.reminders import ReminderConformance
 from crmcore.testing.conformance.series import SeriesConformance
@@ -53,6 +54,7 @@ class StorageConformance(
     DispatcherConformance,
     TelephonyConformance,
     ClickToCallConformance,
+    MailConformance,
     TransactionConformance,
     ConformanceFixtures,
 ):

@@ -14,6 +14,7 @@ from crmcore.adapters.sqlalchemy.tables import (
     events,
     fields,
     history,
+    mail,
     notifications,
     projects,
     reminders,
@@ -41,6 +42,7 @@ _CAPABILITIES = (
     notifications,
     calendars,
     calls,
+    mail,
 )
 
 
@@ -78,6 +80,10 @@ class Tables:
     synced_items: Table
     calls: Table
     call_events: Table
+    mail_messages: Table
+    mail_thread_ids: Table
+    mail_aliases: Table
+    mailbox_states: Table
 
 
 def build_tables(prefix: str = "crm_", schema: str | None = None) -> Tables:

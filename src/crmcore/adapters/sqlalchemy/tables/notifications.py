@@ -43,6 +43,8 @@ def define(schema: Schema) -> dict[str, Table]:
         Column("sent_at", UTCDateTime),
         Column("provider_id", String(300)),
         *stamps(),
+        Column("in_reply_to", String(1000)),
+        Column("references", JSON, nullable=False),
     )
     Index(
         f"ix_{schema.prefix}outbox_due",
