@@ -17,14 +17,19 @@ memory and SQL backends.
 
 from __future__ import annotations
 
+from crmcore.ports.allocations import AllocationRepository
+from crmcore.ports.balances import BalanceRepository, HostDocumentTables
 from crmcore.ports.blobs import BlobInfo, BlobStore
 from crmcore.ports.channels import Channel
 from crmcore.ports.clients import ClientRepository, ContactRepository
+from crmcore.ports.contracts import ContractRepository, StageRepository
+from crmcore.ports.documents import DocumentLineRepository, DocumentRepository
 from crmcore.ports.employees import EmployeeRepository
 from crmcore.ports.events import EventRepository, EventTypeRepository
 from crmcore.ports.fields import FieldValueRepository
 from crmcore.ports.history import HistoryRepository
 from crmcore.ports.notifications import InboxRepository, MessageRepository, PreferenceRepository
+from crmcore.ports.products import ProductRepository
 from crmcore.ports.projects import ProjectRepository
 from crmcore.ports.records import RecordRepository
 from crmcore.ports.reminders import ReminderRepository
@@ -34,24 +39,32 @@ from crmcore.ports.tasks import ExecutorRepository, TaskRepository, WorkLogRepos
 from crmcore.ports.timeline import TimelineRepository
 
 __all__ = [
+    "AllocationRepository",
+    "BalanceRepository",
     "BlobInfo",
     "BlobStore",
     "Channel",
     "ClientRepository",
     "ContactRepository",
+    "ContractRepository",
+    "DocumentLineRepository",
+    "DocumentRepository",
     "EmployeeRepository",
     "EventRepository",
     "EventTypeRepository",
     "ExecutorRepository",
     "FieldValueRepository",
     "HistoryRepository",
+    "HostDocumentTables",
     "InboxRepository",
     "MessageRepository",
     "PreferenceRepository",
+    "ProductRepository",
     "ProjectRepository",
     "RecordRepository",
     "ReminderRepository",
     "SeriesRepository",
+    "StageRepository",
     "Storage",
     "StorageOptions",
     "TaskRepository",

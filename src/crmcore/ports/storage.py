@@ -7,14 +7,19 @@ from typing import Any, Protocol
 
 import attrs
 
+from crmcore.ports.allocations import AllocationRepository
+from crmcore.ports.balances import BalanceRepository
 from crmcore.ports.calendars import SubscriptionRepository, SyncedItemRepository
 from crmcore.ports.clients import ClientRepository, ContactRepository
 from crmcore.ports.collaboration import AttachmentRepository, CommentRepository, LinkRepository
+from crmcore.ports.contracts import ContractRepository, StageRepository
+from crmcore.ports.documents import DocumentLineRepository, DocumentRepository
 from crmcore.ports.employees import EmployeeRepository
 from crmcore.ports.events import EventRepository, EventTypeRepository
 from crmcore.ports.fields import FieldDefinitionRepository, FieldValueRepository
 from crmcore.ports.history import HistoryRepository
 from crmcore.ports.notifications import InboxRepository, MessageRepository, PreferenceRepository
+from crmcore.ports.products import ProductRepository
 from crmcore.ports.projects import ProjectRepository
 from crmcore.ports.reminders import ReminderRepository
 from crmcore.ports.series import SeriesRepository
@@ -56,6 +61,13 @@ class UnitOfWork(Protocol):
     preferences: PreferenceRepository
     subscriptions: SubscriptionRepository
     synced_items: SyncedItemRepository
+    products: ProductRepository
+    contracts: ContractRepository
+    stages: StageRepository
+    documents: DocumentRepository
+    document_lines: DocumentLineRepository
+    allocations: AllocationRepository
+    balances: BalanceRepository
 
     def __enter__(self) -> UnitOfWork: ...
 

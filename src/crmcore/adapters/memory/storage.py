@@ -6,14 +6,19 @@ import threading
 from types import TracebackType
 from typing import Any
 
+from crmcore.adapters.memory.allocations import Allocations
+from crmcore.adapters.memory.balances import Balances
 from crmcore.adapters.memory.calendars import Subscriptions, SyncedItems
 from crmcore.adapters.memory.clients import Clients, Contacts
 from crmcore.adapters.memory.collaboration import Attachments, Comments, Links
+from crmcore.adapters.memory.contracts import Contracts, Stages
+from crmcore.adapters.memory.documents import DocumentLines, Documents
 from crmcore.adapters.memory.employees import Employees
 from crmcore.adapters.memory.events import Events, EventTypes
 from crmcore.adapters.memory.fields import FieldDefinitions, FieldValues
 from crmcore.adapters.memory.history import History
 from crmcore.adapters.memory.notifications import Inbox, Messages, Preferences
+from crmcore.adapters.memory.products import Products
 from crmcore.adapters.memory.projects import Projects
 from crmcore.adapters.memory.reminders import Reminders
 from crmcore.adapters.memory.series import SeriesRecords
@@ -50,6 +55,12 @@ _TABLES = (
     "preferences",
     "subscriptions",
     "synced_items",
+    "products",
+    "contracts",
+    "stages",
+    "documents",
+    "document_lines",
+    "allocations",
 )
 
 
@@ -117,6 +128,13 @@ class MemoryUnitOfWork:
         self.preferences = Preferences(self)
         self.subscriptions = Subscriptions(self)
         self.synced_items = SyncedItems(self)
+        self.products = Products(self)
+        self.contracts = Contracts(self)
+        self.stages = Stages(self)
+        self.documents = Documents(self)
+        self.document_lines = DocumentLines(self)
+        self.allocations = Allocations(self)
+        self.balances = Balances(self)
 
     def table(self, name: str, *, write: bool = False) -> dict[Any, Any]:
         if name in self._copies:
