@@ -15,9 +15,7 @@ from typing import TYPE_CHECKING, Any
 import pluggy
 
 if TYPE_CHECKING:
-    from datetime import date
-
-    from crmcore.domain import Actor, Client, EventType
+    from crmcore.domain import Actor, EventType
     from crmcore.ports import BlobStore, Channel, Storage, StorageOptions
 
 __all__ = ["hookimpl", "hookspec"]
@@ -85,29 +83,6 @@ def crmcore_channels(register: Callable[[Channel], None]) -> None:
     is what employees' preferences and reminder rules choose.  crmcore
     delivers ``in_app`` itself, into the employee's inbox.  Registering two
     channels with one name raises :class:`crmcore.errors.PluginError`.
-
-    Every implementation is called.
-    """
-
-
-# --- documents -----------------------------------------------------------------
-
-
-@hookspec
-def crmcore_documents(clients: tuple[Client, ...] | None, start: date | None, end: date) -> Any:
-    """Supply a host ERP's own invoices, payments, shipments and credit notes.
-
-    Called whenever crmcore counts money: the client card, overdue lists,
-    ageing, the balance statement and the reconciliation act.  ``clients``
-    are the clients asked about (None: all of them); ``start`` and ``end``
-    bound the dates wanted (``start`` None: from the beginning).  Return
-    ``crmcore.HostDocuments`` (the documents as
-    :class:`crmcore.domain.documents.Document` objects with ``source`` set
-    to the host's name, and the allocations between them), or
-    ``crmcore.ports.HostDocumentTables`` naming tables or views of the
-    host's own in crmcore's database, which the SQL backend then reads in
-    its own queries; or None when you have nothing.  They count exactly
-    like crmcore's own documents.
 
     Every implementation is called.
     """

@@ -19,7 +19,7 @@ from uuid import UUID
 import attrs
 
 from crmcore.domain import checks as check
-from crmcore.domain.money import currency_field, exact_field, to_exact
+from crmcore.domain.money import currency_field, exact_field, to_money
 from crmcore.domain.records import Record
 
 __all__ = ["Allocation", "AsOf", "OpenItem", "oldest_due_first"]
@@ -33,7 +33,7 @@ class Allocation(Record):
     target_id: UUID = attrs.field(validator=check.uuid())
     client_id: UUID = attrs.field(validator=check.uuid())
     currency: str = attrs.field(validator=currency_field)
-    amount: Decimal = attrs.field(converter=to_exact(), validator=exact_field(positive=True))
+    amount: Decimal = attrs.field(converter=to_money, validator=exact_field(positive=True))
     effective_on: date = attrs.field(validator=check.day())
     automatic: bool = attrs.field(default=False, validator=check.of_type(bool))
 

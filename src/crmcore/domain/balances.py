@@ -175,7 +175,10 @@ def ageing_rows(items: Iterable[OpenItem], on: date, edges: Sequence[int]) -> li
             advances[key] += item.open
     return [
         AgeingRow(
-            client_id=key[0], currency=key[1], buckets=tuple(rows[key]), advances=advances[key]
+            client_id=key[0],
+            currency=key[1],
+            buckets=tuple(rows[key]),
+            advances=advances.get(key, ZERO),
         )
         for key in sorted(rows, key=lambda k: (k[0].hex, k[1]))
     ]

@@ -19,7 +19,7 @@ from uuid import UUID
 import attrs
 
 from crmcore.domain import checks as check
-from crmcore.domain.money import VatMode, currency_field, exact_field, to_exact
+from crmcore.domain.money import VatMode, currency_field, exact_field, to_money
 from crmcore.domain.records import Record
 from crmcore.errors import ValidationError
 
@@ -77,7 +77,7 @@ class Contract(Record):
         default=VatMode.ON_TOP, converter=_to_vat_mode, validator=check.member_of(VatMode)
     )
     total: Decimal = attrs.field(
-        default=Decimal("0.00"), converter=to_exact(), validator=exact_field(non_negative=True)
+        default=Decimal("0.00"), converter=to_money, validator=exact_field(non_negative=True)
     )
     status: ContractStatus = attrs.field(
         default=ContractStatus.ACTIVE,
@@ -115,7 +115,7 @@ class Stage(Record):
         default=StageKind.MILESTONE, converter=_to_stage_kind, validator=check.member_of(StageKind)
     )
     planned_amount: Decimal = attrs.field(
-        converter=to_exact(), validator=exact_field(non_negative=True)
+        converter=to_money, validator=exact_field(non_negative=True)
     )
     planned_on: date = attrs.field(validator=check.day())
     period_start: date | None = attrs.field(default=None, validator=check.day(optional=True))

@@ -29,7 +29,9 @@ from crmcore.domain.money import (
     currency_field,
     exact_field,
     line_amounts,
-    to_exact,
+    to_money,
+    to_quantity,
+    to_unit_price,
 )
 from crmcore.domain.products import to_vat_rate, vat_rate
 from crmcore.domain.records import Record
@@ -168,7 +170,7 @@ class DocumentLine(Record):
     product_id: UUID | None = attrs.field(default=None, validator=check.uuid(optional=True))
     description: str = attrs.field(converter=check.strip, validator=check.text(max_length=1000))
     quantity: Decimal = attrs.field(
-        converter=to_exact(3),
+        converter=to_quantity,
         validator=exact_field(places=3, positive=True),
         metadata={"places": 3},
     )
@@ -176,12 +178,12 @@ class DocumentLine(Record):
         default="шт", converter=check.strip, validator=check.text(max_length=16)
     )
     price: Decimal = attrs.field(
-        converter=to_exact(4),
+        converter=to_unit_price,
         validator=exact_field(places=4, non_negative=True),
         metadata={"places": 4},
     )
     discount: Decimal = attrs.field(
-        default=Decimal("0.00"), converter=to_exact(), validator=exact_field(non_negative=True)
+        default=Decimal("0.00"), converter=to_money, validator=exact_field(non_negative=True)
     )
     vat_rate: Decimal = attrs.field(default=Decimal(20), converter=to_vat_rate, validator=vat_rate)
     net: Decimal = attrs.field(default=Decimal("0.00"), validator=exact_field())
@@ -252,14 +254,10 @@ class Document(Record):
         converter=_to_status,
         validator=check.member_of(DocumentStatus),
     )
-    net: Decimal = attrs.field(
-        default=Decimal("0.00"), converter=to_exact(), validator=exact_field()
-    )
-    vat: Decimal = attrs.field(
-        default=Decimal("0.00"), converter=to_exact(), validator=exact_field()
-    )
+    net: Decimal = attrs.field(default=Decimal("0.00"), converter=to_money, validator=exact_field())
+    vat: Decimal = attrs.field(default=Decimal("0.00"), converter=to_money, validator=exact_field())
     gross: Decimal = attrs.field(
-        default=Decimal("0.00"), converter=to_exact(), validator=exact_field(non_negative=True)
+        default=Decimal("0.00"), converter=to_money, validator=exact_field(non_negative=True)
     )
     note: str = attrs.field(default="", validator=check.long_text)
     source: str = attrs.field(default="crmcore", validator=check.text(max_length=32))

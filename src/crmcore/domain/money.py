@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import enum
 import re
-from collections.abc import Callable
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
@@ -37,7 +36,9 @@ __all__ = [
     "line_amounts",
     "money_amount",
     "round_money",
-    "to_exact",
+    "to_money",
+    "to_quantity",
+    "to_unit_price",
 ]
 
 #: The smallest amount crmcore keeps: one hundredth of the currency unit.
@@ -99,17 +100,27 @@ def round_money(value: Decimal) -> Decimal:
     return value.quantize(CENT, rounding=ROUND_HALF_UP)
 
 
-def to_exact(places: int = 2) -> Callable[[Any], Any]:
-    """A converter to an exact Decimal of ``places`` places; what it cannot convert is
-    left for the validator of :func:`exact_field` to refuse with the reason."""
+def _converted(value: Any, places: int) -> Any:
+    try:
+        return exact("value", value, places=places).quantize(Decimal(1).scaleb(-places))
+    except ValidationError:
+        return value
 
-    def convert(value: Any) -> Any:
-        try:
-            return exact("value", value, places=places).quantize(Decimal(1).scaleb(-places))
-        except ValidationError:
-            return value
 
-    return convert
+def to_money(value: Any) -> Any:
+    """A converter to an amount of two places; what it cannot convert is left for the
+    validator of :func:`exact_field` to refuse with the reason."""
+    return _converted(value, 2)
+
+
+def to_quantity(value: Any) -> Any:
+    """A converter to a quantity of three places (kilograms to the gram)."""
+    return _converted(value, 3)
+
+
+def to_unit_price(value: Any) -> Any:
+    """A converter to a unit price of four places, as wholesale price lists give them."""
+    return _converted(value, 4)
 
 
 def exact_field(*, places: int = 2, non_negative: bool = False, positive: bool = False) -> Any:
@@ -137,7 +148,7 @@ currency_field = _currency
 class Money:
     """An amount in one currency; adding or comparing two currencies raises ValidationError."""
 
-    amount: Decimal = attrs.field(converter=to_exact(), validator=exact_field())
+    amount: Decimal = attrs.field(converter=to_money, validator=exact_field())
     currency: str = attrs.field(validator=_currency)
 
     @classmethod

@@ -9,7 +9,7 @@ import attrs
 
 from crmcore.domain import checks as check
 from crmcore.domain.clients import sort_key
-from crmcore.domain.money import VAT_RATES, Money, currency_field, exact_field, to_exact
+from crmcore.domain.money import VAT_RATES, Money, currency_field, exact_field, to_money
 from crmcore.domain.records import Record
 from crmcore.errors import ValidationError
 
@@ -51,7 +51,7 @@ class Product(Record):
     unit: str = attrs.field(
         default="шт", converter=check.strip, validator=check.text(max_length=16)
     )
-    price: Decimal = attrs.field(converter=to_exact(), validator=exact_field(non_negative=True))
+    price: Decimal = attrs.field(converter=to_money, validator=exact_field(non_negative=True))
     vat_rate: Decimal = attrs.field(default=Decimal(20), converter=to_vat_rate, validator=vat_rate)
     currency: str = attrs.field(default="UAH", validator=currency_field)
     is_service: bool = attrs.field(default=False, validator=check.of_type(bool))

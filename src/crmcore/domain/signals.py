@@ -17,6 +17,7 @@ from uuid import UUID
 import attrs
 
 from crmcore.domain.collaboration import Comment
+from crmcore.domain.documents import Document
 from crmcore.domain.employees import Employee
 from crmcore.domain.events import Event
 from crmcore.domain.tasks import Executor, Task
@@ -24,6 +25,7 @@ from crmcore.domain.tasks import Executor, Task
 __all__ = [
     "CallMissed",
     "CommentWritten",
+    "DocumentIssued",
     "EventChanged",
     "EventsLogged",
     "ExecutorsAssigned",
@@ -104,3 +106,10 @@ class CallMissed:
     employee: Employee
     caller: str
     number: str
+
+
+@attrs.frozen
+class DocumentIssued:
+    """A sales document was issued (made as issued, or a draft issued later)."""
+
+    document: Document

@@ -11,7 +11,8 @@ __all__ = ["ContractRepository", "StageRepository"]
 
 
 class ContractRepository(RecordRepository[Contract], Protocol):
-    def get_by_number(self, number: str) -> Contract | None: ...
+    def get_by_code(self, number: str) -> Contract | None:
+        """The contract with this number (a contract's number is its business code)."""
 
 
 class StageRepository(RecordRepository[Stage], Protocol):

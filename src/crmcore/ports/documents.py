@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import date
 from typing import Protocol
 from uuid import UUID
 
@@ -19,10 +20,15 @@ class DocumentRepository(RecordRepository[Document], Protocol):
         """The highest ``sequence`` of the documents of ``kind`` dated in ``year`` (0: none)."""
 
     def of_client(
-        self, client_id: UUID, *, kinds: Iterable[DocumentKind] | None = None, limit: int
+        self,
+        client_id: UUID,
+        *,
+        kinds: Iterable[DocumentKind] | None = None,
+        limit: int,
+        until: date | None = None,
     ) -> list[Document]:
-        """A client's documents (of ``kinds``), newest first by date then number, at most
-        ``limit``."""
+        """A client's documents (of ``kinds``, dated by ``until``), newest first by date
+        then number, at most ``limit``."""
 
 
 class DocumentLineRepository(RecordRepository[DocumentLine], Protocol):

@@ -13,36 +13,19 @@ import attrs
 
 from crmcore.domain.allocations import AsOf
 from crmcore.domain.contracts import Contract, PlanFact, Stage, plan_against_fact
-from crmcore.errors import NotFound, ValidationError
+from crmcore.errors import ValidationError
 from crmcore.ports import UnitOfWork
 from crmcore.services.base import Service, build
 from crmcore.services.refs import (
     ClientRef,
+    ContractRef,
     ProjectRef,
     find_client,
+    find_contract,
     find_project,
 )
 
-__all__ = ["ContractPlan", "ContractRef", "ContractService", "find_contract"]
-
-ContractRef = Contract | UUID | str
-
-
-def find_contract(uow: UnitOfWork, ref: ContractRef, field: str | None = None) -> Contract:
-    """The stored contract (entity, id or number); NotFound, or ValidationError on ``field``."""
-    if isinstance(ref, Contract):
-        found = uow.contracts.get(ref.id)
-    elif isinstance(ref, UUID):
-        found = uow.contracts.get(ref)
-    elif isinstance(ref, str):
-        found = uow.contracts.get_by_number(ref.strip())
-    else:
-        raise ValidationError(field or "contract", "is given as a contract, its id or number")
-    if found is None:
-        if field is None:
-            raise NotFound("contract", getattr(ref, "number", ref))
-        raise ValidationError(field, f"no contract {getattr(ref, 'number', ref)!r}")
-    return found
+__all__ = ["ContractPlan", "ContractService"]
 
 
 @attrs.frozen(kw_only=True)
@@ -89,7 +72,9 @@ class ContractService(Service):
             ...     number="Д-1",
             ...     signed_on=date(2026, 1, 10),
             ...     client=client,
-            ...     stages=[{"name": "Етап 1", "planned_amount": "1000", "planned_on": date(2026, 2, 1)}],
+            ...     stages=[
+            ...         {"name": "Етап 1", "planned_amount": "1000", "planned_on": date(2026, 2, 1)}
+            ...     ],
             ... )
             >>> [s.planned_amount for s in crm.contracts.stages(contract)]
             [Decimal('1000.00')]
@@ -137,7 +122,9 @@ class ContractService(Service):
         with self._unit_of_work() as uow:
             found = find_contract(uow, contract)
             self._authorize("update", found)
-            position = 1 + max((s.position for s in uow.stages.find(contract_id=found.id)), default=0)
+            position = 1 + max(
+                (s.position for s in uow.stages.find(contract_id=found.id)), default=0
+            )
             return self._add_stage(uow, found, position, fields, "stage")
 
     def get(self, contract: ContractRef) -> Contract:
@@ -168,7 +155,9 @@ class ContractService(Service):
             stages = uow.stages.find(contract_id=found.id)
         return sorted(stages, key=lambda s: (s.position, s.planned_on))
 
-    def list(self, *, client: ClientRef | None = None, project: ProjectRef | None = None) -> list[Contract]:
+    def list(
+        self, *, client: ClientRef | None = None, project: ProjectRef | None = None
+    ) -> list[Contract]:
         """Contracts (of a client, of a project), by date then number."""
         with self._unit_of_work(writes=False) as uow:
             self._authorize("read")
@@ -180,7 +169,9 @@ class ContractService(Service):
             found = uow.contracts.find(**equals)
         return sorted(found, key=lambda c: (c.signed_on, c.number))
 
-    def plan_against_fact(self, contract: ContractRef, *, as_of: date | None = None) -> ContractPlan:
+    def plan_against_fact(
+        self, contract: ContractRef, *, as_of: date | None = None
+    ) -> ContractPlan:
         """Planned, shipped, invoiced and paid per stage and for the contract, as of a date.
 
         Shipped counts acts and shipments, invoiced counts invoices less credit
@@ -197,7 +188,9 @@ class ContractService(Service):
         rows, total = plan_against_fact(found, stages, facts)
         return ContractPlan(contract=found, as_of=on, stages=rows, total=total)
 
-    def plan_of_project(self, project: ProjectRef, *, as_of: date | None = None) -> list[PlanFact]:
+    def plan_of_project(
+        self, project: ProjectRef, *, as_of: date | None = None
+    ) -> tuple[PlanFact, ...]:
         """Plan against fact of a project: one row per contract, then one total per currency."""
         on = self._context.today() if as_of is None else as_of
         with self._unit_of_work(writes=False) as uow:
@@ -226,4 +219,4 @@ class ContractService(Service):
                     paid=sum((r.paid for r in mine), Decimal("0.00")),
                 )
             )
-        return [*rows, *totals]
+        return (*rows, *totals)

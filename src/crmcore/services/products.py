@@ -4,33 +4,12 @@ from __future__ import annotations
 
 from decimal import Decimal
 from typing import Any
-from uuid import UUID
 
 from crmcore.domain.products import Product
-from crmcore.errors import NotFound, ValidationError
-from crmcore.ports import UnitOfWork
 from crmcore.services.base import Service, build
+from crmcore.services.refs import ProductRef, find_product
 
-__all__ = ["ProductRef", "ProductService", "find_product"]
-
-ProductRef = Product | UUID | str
-
-
-def find_product(uow: UnitOfWork, ref: ProductRef, field: str | None = None) -> Product:
-    """The stored product (entity, id or code); NotFound, or ValidationError on ``field``."""
-    if isinstance(ref, Product):
-        found = uow.products.get(ref.id)
-    elif isinstance(ref, UUID):
-        found = uow.products.get(ref)
-    elif isinstance(ref, str):
-        found = uow.products.get_by_code(ref.strip())
-    else:
-        raise ValidationError(field or "product", "is given as a product, its id or its code")
-    if found is None:
-        if field is None:
-            raise NotFound("product", getattr(ref, "code", ref))
-        raise ValidationError(field, f"no product {getattr(ref, 'code', ref)!r}")
-    return found
+__all__ = ["ProductService"]
 
 
 class ProductService(Service):

@@ -17,6 +17,7 @@ from crmcore.domain import Client, Event, Page, TimelineEntry, TimelineFilter
 from crmcore.domain.search import MAX_LIMIT
 from crmcore.domain.signals import (
     CommentWritten,
+    DocumentIssued,
     EventChanged,
     EventsLogged,
     TaskCreated,
@@ -170,6 +171,25 @@ def show_task_created(context: Context, uow: UnitOfWork, signal: TaskCreated) ->
     """A new task for a client shows with its status."""
     task = signal.task
     _show_task(context, uow, task, "task", task.name, task.status.label)
+
+
+def show_document(context: Context, uow: UnitOfWork, signal: DocumentIssued) -> None:
+    """An issued document shows on its client's timeline with its total."""
+    document = signal.document
+    uow.timeline.add_many(
+        [
+            TimelineEntry(
+                client_id=document.client_id,
+                occurred_at=context.now(),
+                kind="document",
+                source_id=document.id,
+                title=document.title,
+                summary=str(document.total),
+                employee_id=context.actor.employee_id,
+                contact_id=document.contact_id,
+            )
+        ]
+    )
 
 
 def show_task_status(context: Context, uow: UnitOfWork, signal: TaskStatusChanged) -> None:

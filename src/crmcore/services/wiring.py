@@ -18,6 +18,7 @@ from collections.abc import Mapping
 from crmcore.domain.signals import (
     CallMissed,
     CommentWritten,
+    DocumentIssued,
     EventChanged,
     EventsLogged,
     ExecutorsAssigned,
@@ -39,6 +40,7 @@ SUBSCRIBERS: Mapping[type, tuple[Subscriber, ...]] = {
     TaskRescheduled: (reminders.due_anew_when_moved,),
     CommentWritten: (timeline.show_comment, notices.announce_mentions),
     EventsLogged: (timeline.show_logged_events,),
+    DocumentIssued: (timeline.show_document,),
     EventChanged: (timeline.show_event,),
     CallMissed: (notices.announce_missed_call,),
 }

@@ -130,11 +130,11 @@ class Balances(Repository):
             elif document.kind is DocumentKind.CREDIT_NOTE:
                 sums[key][1] -= document.gross
         for allocation in self._allocations():
-            key = stage_of.get(allocation.target_id)
+            paid = stage_of.get(allocation.target_id)
             if allocation.source_id not in payments:
                 continue  # a credit note lowers what was invoiced; it pays nothing
-            if key is not None and as_of.admits(allocation.effective_on, allocation.created_at):
-                sums[key][2] += allocation.amount
+            if paid is not None and as_of.admits(allocation.effective_on, allocation.created_at):
+                sums[paid][2] += allocation.amount
         return [
             StageFact(contract_id=key[0], stage_id=key[1], shipped=v[0], invoiced=v[1], paid=v[2])
             for key, v in sums.items()

@@ -15,7 +15,7 @@ class Contracts(RecordRepository):
     kind = "contract"
     unique = (("number",),)
 
-    def get_by_number(self, number: str) -> Contract | None:
+    def get_by_code(self, number: str) -> Contract | None:
         found = self.find(number=number)
         return found[0] if found else None
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import date
 from typing import Any
 from uuid import UUID
 
@@ -34,13 +35,20 @@ class Documents(RecordRepository):
         )
 
     def of_client(
-        self, client_id: UUID, *, kinds: Iterable[DocumentKind] | None = None, limit: int
+        self,
+        client_id: UUID,
+        *,
+        kinds: Iterable[DocumentKind] | None = None,
+        limit: int,
+        until: date | None = None,
     ) -> list[Document]:
         wanted = None if kinds is None else set(kinds)
         found = [
             d
             for d in self._rows().values()
-            if d.client_id == client_id and (wanted is None or d.kind in wanted)
+            if d.client_id == client_id
+            and (wanted is None or d.kind in wanted)
+            and (until is None or d.issued_on <= until)
         ]
         found.sort(key=lambda d: (d.issued_on, d.number, d.id), reverse=True)
         return [copy_out(d) for d in found[:limit]]
