@@ -357,7 +357,7 @@ def act_lines(
                 contract_id=document.contract_id,
             )
         )
-    lines.sort(key=lambda line: (line.issued_on, line.number))
+    lines.sort(key=lambda line: (line.issued_on, line.number, line.kind))
     return opening, lines
 
 

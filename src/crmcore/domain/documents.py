@@ -185,7 +185,12 @@ class DocumentLine(Record):
     discount: Decimal = attrs.field(
         default=Decimal("0.00"), converter=to_money, validator=exact_field(non_negative=True)
     )
-    vat_rate: Decimal = attrs.field(default=Decimal(20), converter=to_vat_rate, validator=vat_rate)
+    vat_rate: Decimal = attrs.field(
+        default=Decimal(20),
+        converter=to_vat_rate,
+        validator=vat_rate,
+        metadata={"places": 0},
+    )
     net: Decimal = attrs.field(default=Decimal("0.00"), validator=exact_field())
     vat: Decimal = attrs.field(default=Decimal("0.00"), validator=exact_field())
     gross: Decimal = attrs.field(default=Decimal("0.00"), validator=exact_field())

@@ -52,7 +52,12 @@ class Product(Record):
         default="шт", converter=check.strip, validator=check.text(max_length=16)
     )
     price: Decimal = attrs.field(converter=to_money, validator=exact_field(non_negative=True))
-    vat_rate: Decimal = attrs.field(default=Decimal(20), converter=to_vat_rate, validator=vat_rate)
+    vat_rate: Decimal = attrs.field(
+        default=Decimal(20),
+        converter=to_vat_rate,
+        validator=vat_rate,
+        metadata={"places": 0},
+    )
     currency: str = attrs.field(default="UAH", validator=currency_field)
     is_service: bool = attrs.field(default=False, validator=check.of_type(bool))
     archived: bool = attrs.field(default=False, validator=check.of_type(bool))

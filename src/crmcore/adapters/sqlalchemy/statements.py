@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from functools import lru_cache
 from operator import itemgetter
 from typing import Any, TypeVar
@@ -76,6 +76,10 @@ class Codec:
                 value + "+00:00"
             )
             self.json_out: Callable[[Any], Any] = json.loads
+            # Dates as ISO text, as SQLAlchemy's Date stores them on SQLite: text order is
+            # date order, so the money reports compare and group them in SQL.
+            self.day_in: Callable[[date], Any] = date.isoformat
+            self.day_out: Callable[[Any], date] = date.fromisoformat
         else:
             from psycopg.types.json import Json
 
@@ -85,6 +89,8 @@ class Codec:
             self.uuid_out = _same
             self.moment_out = lambda value: value.astimezone(UTC)
             self.json_out = _same
+            self.day_in = _same
+            self.day_out = _same
 
     def uuid_or_none_in(self, value: UUID | None) -> Any:
         return None if value is None else self.uuid_in(value)

@@ -6,14 +6,18 @@ import attrs
 from sqlalchemy import MetaData, Table
 
 from crmcore.adapters.sqlalchemy.tables import (
+    allocations,
     calendars,
     clients,
     collaboration,
+    contracts,
+    documents,
     employees,
     events,
     fields,
     history,
     notifications,
+    products,
     projects,
     reminders,
     series,
@@ -39,6 +43,10 @@ _CAPABILITIES = (
     series,
     notifications,
     calendars,
+    products,
+    contracts,
+    documents,
+    allocations,
 )
 
 
@@ -74,6 +82,12 @@ class Tables:
     preferences: Table
     subscriptions: Table
     synced_items: Table
+    products: Table
+    contracts: Table
+    stages: Table
+    documents: Table
+    document_lines: Table
+    allocations: Table
 
 
 def build_tables(prefix: str = "crm_", schema: str | None = None) -> Tables:
