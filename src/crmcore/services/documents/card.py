@@ -154,6 +154,8 @@ class DocumentService(Service):
                     f"{found_contract.currency} contract {found_contract.number}",
                 )
             based = self._based_on(uow, document, based_on)
+            if based is not None:
+                document = attrs.evolve(document, based_on_id=based.id)
             document, priced = self._priced(uow, document, lines, amount)
             if based is not None and kind is DocumentKind.CREDIT_NOTE:
                 _check_credit(uow, based, document.gross)
