@@ -269,7 +269,7 @@ class BalanceConformance:
             "payment_in", client=b, issued_on=date(2014, 10, 1), amount="1000"
         )
         after_payment = (money_footprint(crm, a), money_footprint(crm, b))
-        cases = [
+        cases: list[tuple[tuple[Any, Any, Any], str, str]] = [
             ((more, books["b_invoice"], "300.01"), "amount", "still owes"),
             ((books["b_payment"], books["b_invoice"], "50.01"), "amount", "left to allocate"),
             ((books["b_payment"], books["b_dollars"], "1"), "currency", "USD"),

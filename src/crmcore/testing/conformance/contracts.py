@@ -104,7 +104,7 @@ class ContractConformance:
     ) -> None:
         client = seed["delicatessen"]
         before = money_footprint(crm, client)
-        cases = [
+        cases: list[tuple[dict[str, Any], str]] = [
             ({"issued_on": date(2014, 8, 1)}, "issued_on"),
             ({"issued_on": date(2015, 1, 1)}, "issued_on"),
             ({"issued_on": date(2014, 9, 1), "currency": "EUR"}, "currency"),

@@ -168,7 +168,10 @@ class DocumentConformance:
         assert "float" in price.value.problem
         with pytest.raises(ValidationError) as amount:
             crm.documents.create(
-                "payment_in", client=client, issued_on=date(2014, 11, 3), amount=0.1
+                "payment_in",
+                client=client,
+                issued_on=date(2014, 11, 3),
+                amount=0.1,  # type: ignore[arg-type]
             )
         assert amount.value.field == "amount"
         with pytest.raises(ValidationError) as product:
@@ -181,7 +184,7 @@ class DocumentConformance:
     ) -> None:
         client = seed["delicatessen"]
         before = money_footprint(crm, client)
-        cases = [
+        cases: list[tuple[dict[str, Any], str]] = [
             ({"lines": [_line("-1", "10")]}, "lines[0].quantity"),
             ({"lines": [_line("1", "10"), _line("1", "10", vat_rate=15)]}, "lines[1].vat_rate"),
             ({"lines": [_line("1", "-10")]}, "lines[0].price"),
