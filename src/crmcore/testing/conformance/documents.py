@@ -253,3 +253,21 @@ class DocumentConformance:
             )
         assert unnamed.value.field == "based_on"
         assert money_footprint(crm, client) == before
+
+    def test_documents_take_user_fields_comments_and_links_like_any_card(
+        self, crm: CRM, seed: dict[str, Any]
+    ) -> None:
+        order = crm.documents.create(
+            "order",
+            client=seed["delicatessen"],
+            issued_on=date(2014, 11, 3),
+            lines=[_line("2", "450")],
+        )
+        crm.fields.define("document", "warehouse", label="Склад", type="text")
+        assert crm.fields.set(order, {"warehouse": "Бровари"}) == {"warehouse": "Бровари"}
+        crm.discussion.post(order, "Клієнт просить доставку до 12:00")
+        assert [c.text for c in crm.discussion.of(("document", order.id))] == [
+            "Клієнт просить доставку до 12:00"
+        ]
+        link = crm.links.add(order, ("erp_order", "ЗК-0042"))
+        assert crm.links.of(order) == [link]
