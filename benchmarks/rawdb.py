@@ -115,6 +115,9 @@ class RawDB:
                 "tasks",
                 "task_executors",
                 "work_log",
+                # the money benchmarks (money.py, rawmoney.py)
+                "documents",
+                "allocations",
             )
         }
         self.new_id = _Ids()

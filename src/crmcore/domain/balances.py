@@ -36,6 +36,7 @@ __all__ = [
     "ActLine",
     "AgeingRow",
     "OverdueShipment",
+    "PaymentReceived",
     "ReconciliationAct",
     "StatementQuery",
     "StatementRow",
@@ -48,6 +49,7 @@ __all__ = [
     "counted",
     "open_items",
     "overdue_shipments",
+    "payments_received",
     "statement_rows",
 ]
 
@@ -416,3 +418,35 @@ def overdue_shipments(
     ]
     found.sort(key=lambda s: (s.due_on, s.number))
     return found
+
+
+@attrs.frozen(kw_only=True)
+class PaymentReceived:
+    """An incoming payment, as a client's money summary lists it."""
+
+    document_id: UUID
+    number: str
+    issued_on: date
+    currency: str
+    amount: Decimal
+
+
+def payments_received(
+    documents: Iterable[Document], as_of: AsOf, limit: int
+) -> list[PaymentReceived]:
+    """The newest ``limit`` incoming payments counted as of a date, newest first."""
+    found = sorted(
+        (d for d in documents if d.kind is DocumentKind.PAYMENT_IN and counted(d, as_of)),
+        key=lambda d: (d.issued_on, d.number, d.id),
+        reverse=True,
+    )
+    return [
+        PaymentReceived(
+            document_id=d.id,
+            number=d.number,
+            issued_on=d.issued_on,
+            currency=d.currency,
+            amount=d.gross,
+        )
+        for d in found[:limit]
+    ]

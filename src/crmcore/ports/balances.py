@@ -23,6 +23,7 @@ from crmcore.domain.balances import (
     ActLine,
     AgeingRow,
     OverdueShipment,
+    PaymentReceived,
     StatementQuery,
     StatementRow,
 )
@@ -88,6 +89,11 @@ class BalanceRepository(Protocol):
     def overdue_shipments(
         self, as_of: AsOf, *, client_id: UUID | None = None, host: Sequence[HostDocumentTables] = ()
     ) -> list[OverdueShipment]: ...
+
+    def payments_received(
+        self, client_id: UUID, as_of: AsOf, *, limit: int
+    ) -> list[PaymentReceived]:
+        """A client's newest incoming payments counted as of the date, newest first."""
 
     def stage_facts(self, contract_ids: Collection[UUID], as_of: AsOf) -> list[StageFact]:
         """Shipped, invoiced and paid per contract and stage (stage None: on no stage)."""

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date
 from typing import Protocol
 from uuid import UUID
 
@@ -25,10 +24,9 @@ class DocumentRepository(RecordRepository[Document], Protocol):
         *,
         kinds: Iterable[DocumentKind] | None = None,
         limit: int,
-        until: date | None = None,
     ) -> list[Document]:
-        """A client's documents (of ``kinds``, dated by ``until``), newest first by date
-        then number, at most ``limit``."""
+        """A client's documents (of ``kinds``), newest first by date then number, at most
+        ``limit``."""
 
 
 class DocumentLineRepository(RecordRepository[DocumentLine], Protocol):

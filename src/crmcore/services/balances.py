@@ -22,13 +22,14 @@ from crmcore.domain.balances import (
     ZERO,
     AgeingRow,
     OverdueShipment,
+    PaymentReceived,
     ReconciliationAct,
     StatementQuery,
     StatementRow,
     bucket_labels,
     check_edges,
 )
-from crmcore.domain.documents import Document, DocumentKind
+from crmcore.domain.documents import DocumentKind
 from crmcore.domain.money import check_currency, money_amount
 from crmcore.errors import ValidationError
 from crmcore.ports import UnitOfWork
@@ -92,7 +93,7 @@ class MoneySummary:
     overdue: dict[str, Decimal]
     advances: dict[str, Decimal]
     overdue_invoices: tuple[OpenItem, ...]
-    last_payments: tuple[Document, ...]
+    last_payments: tuple[PaymentReceived, ...]
 
 
 class BalanceService(Service):
@@ -307,13 +308,7 @@ class BalanceService(Service):
             self._authorize("read")
             owner = find_client(uow, client, "client")
             items = uow.balances.open_items(point, client_id=owner.id)
-            payments = [
-                d
-                for d in uow.documents.of_client(
-                    owner.id, kinds=[DocumentKind.PAYMENT_IN], limit=5, until=point.on
-                )
-                if d.counts
-            ]
+            payments = uow.balances.payments_received(owner.id, point, limit=5)
         outstanding: dict[str, Decimal] = {}
         overdue: dict[str, Decimal] = {}
         advances: dict[str, Decimal] = {}

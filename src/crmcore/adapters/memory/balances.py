@@ -15,6 +15,7 @@ from crmcore.domain.balances import (
     ActLine,
     AgeingRow,
     OverdueShipment,
+    PaymentReceived,
     StatementQuery,
     StatementRow,
     act_lines,
@@ -22,6 +23,7 @@ from crmcore.domain.balances import (
     counted,
     open_items,
     overdue_shipments,
+    payments_received,
     statement_rows,
 )
 from crmcore.domain.contracts import StageFact
@@ -114,6 +116,11 @@ class Balances(Repository):
     ) -> list[OverdueShipment]:
         _refuse_tables(host)
         return overdue_shipments(self._documents(client_id), self._allocations(), as_of)
+
+    def payments_received(
+        self, client_id: UUID, as_of: AsOf, *, limit: int
+    ) -> list[PaymentReceived]:
+        return payments_received(self._documents(client_id), as_of, limit)
 
     def stage_facts(self, contract_ids: Collection[UUID], as_of: AsOf) -> list[StageFact]:
         wanted = set(contract_ids)

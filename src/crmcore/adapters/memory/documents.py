@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date
 from typing import Any
 from uuid import UUID
 
@@ -40,15 +39,12 @@ class Documents(RecordRepository):
         *,
         kinds: Iterable[DocumentKind] | None = None,
         limit: int,
-        until: date | None = None,
     ) -> list[Document]:
         wanted = None if kinds is None else set(kinds)
         found = [
             d
             for d in self._rows().values()
-            if d.client_id == client_id
-            and (wanted is None or d.kind in wanted)
-            and (until is None or d.issued_on <= until)
+            if d.client_id == client_id and (wanted is None or d.kind in wanted)
         ]
         found.sort(key=lambda d: (d.issued_on, d.number, d.id), reverse=True)
         return [copy_out(d) for d in found[:limit]]

@@ -14,7 +14,7 @@ from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import and_, case, func, literal, or_, select
+from sqlalchemy import and_, bindparam, case, func, literal, literal_column, or_, select
 
 from crmcore.adapters.sqlalchemy.repository import Repository
 from crmcore.domain.allocations import AsOf, OpenItem
@@ -22,6 +22,7 @@ from crmcore.domain.balances import (
     ActLine,
     AgeingRow,
     OverdueShipment,
+    PaymentReceived,
     StatementQuery,
     StatementRow,
     bucket_starts,
@@ -49,37 +50,64 @@ def _refuse_tables(host: Sequence[HostDocumentTables]) -> None:
         raise StorageError("reading a host's own document tables is not supported")
 
 
+def _values(as_of: AsOf) -> dict[str, Any]:
+    """The parameters of a statement run through SQLAlchemy, which encodes them itself."""
+    found: dict[str, Any] = {"on": as_of.on}
+    if as_of.known_at is not None:
+        found["known"] = as_of.known_at
+    return found
+
+
+def _kinds(column: Any, kinds: Sequence[str]) -> Any:
+    """``column IN ('invoice', ...)`` with the kinds written into the statement: they are
+    constants, and the statement is compiled once for the driver."""
+    return column.in_([literal_column(f"'{kind}'") for kind in kinds])
+
+
 class Balances(Repository):
-    """What counterparties owe, answered by the database."""
+    """What counterparties owe, answered by the database.
 
-    def _counted(self, d: Any, as_of: AsOf) -> Any:
-        conditions = [d.c.status == DocumentStatus.ISSUED.value, d.c.issued_on <= as_of.on]
-        if as_of.known_at is not None:
-            conditions.append(d.c.created_at <= as_of.known_at)
+    The reports a person waits for run as statements compiled once per shape
+    on the driver's cursor; their parameters are ``on`` (the day), ``known``
+    (the moment, when given), ``client`` and ``currency`` (when filtered).
+    """
+
+    def _counted(self, d: Any, known: bool) -> Any:
+        conditions = [d.c.status == DocumentStatus.ISSUED.value, d.c.issued_on <= bindparam("on")]
+        if known:
+            conditions.append(d.c.created_at <= bindparam("known"))
         return and_(*conditions)
 
-    def _admitted(self, a: Any, as_of: AsOf) -> Any:
-        conditions = [a.c.effective_on <= as_of.on]
-        if as_of.known_at is not None:
-            conditions.append(a.c.created_at <= as_of.known_at)
+    def _admitted(self, a: Any, known: bool) -> Any:
+        conditions = [a.c.effective_on <= bindparam("on")]
+        if known:
+            conditions.append(a.c.created_at <= bindparam("known"))
         return and_(*conditions)
 
-    def _applied(self, as_of: AsOf, column: str, client_id: UUID | None) -> Any:
+    def _params(self, as_of: AsOf, **given: Any) -> dict[str, Any]:
+        params = {"on": self.codec.day_in(as_of.on)}
+        if as_of.known_at is not None:
+            params["known"] = self.codec.moment_in(as_of.known_at)
+        if given.get("client") is not None:
+            params["client"] = self.codec.uuid_in(given["client"])
+        if given.get("currency") is not None:
+            params["currency"] = given["currency"]
+        return params
+
+    def _applied(self, column: str, known: bool, by_client: bool) -> Any:
         a = self.t.allocations
         query = select(a.c[column].label("document_id"), func.sum(a.c.amount).label("applied"))
-        query = query.where(self._admitted(a, as_of))
-        if client_id is not None:
-            query = query.where(a.c.client_id == client_id)
+        query = query.where(self._admitted(a, known))
+        if by_client:
+            query = query.where(a.c.client_id == bindparam("client"))
         return query.group_by(a.c[column]).subquery()
 
-    def _open(
-        self, as_of: AsOf, client_id: UUID | None, currency: str | None, overdue_only: bool
-    ) -> Any:
+    def _open(self, known: bool, by_client: bool, by_currency: bool, overdue_only: bool) -> Any:
         """The open items as a subquery: each counted invoice, payment and credit note
-        with what is left of it (``open``) as of the date, where that is not zero."""
+        with what is left of it (``open``) as of the day, where that is not zero."""
         d = self.t.documents
-        to = self._applied(as_of, "target_id", client_id)
-        of = self._applied(as_of, "source_id", client_id)
+        to = self._applied("target_id", known, by_client)
+        of = self._applied("source_id", known, by_client)
         left = d.c.gross - case(
             (d.c.kind == _INVOICE, func.coalesce(to.c.applied, 0)),
             else_=func.coalesce(of.c.applied, 0),
@@ -101,14 +129,14 @@ class Balances(Repository):
                     of, of.c.document_id == d.c.id
                 )
             )
-            .where(self._counted(d, as_of), d.c.kind.in_([_INVOICE, *_PAYING]), left != 0)
+            .where(self._counted(d, known), _kinds(d.c.kind, [_INVOICE, *_PAYING]), left != 0)
         )
-        if client_id is not None:
-            query = query.where(d.c.client_id == client_id)
-        if currency is not None:
-            query = query.where(d.c.currency == currency)
+        if by_client:
+            query = query.where(d.c.client_id == bindparam("client"))
+        if by_currency:
+            query = query.where(d.c.currency == bindparam("currency"))
         if overdue_only:
-            query = query.where(d.c.kind == _INVOICE, d.c.due_on < as_of.on)
+            query = query.where(d.c.kind == _INVOICE, d.c.due_on < bindparam("on"))
         return query.subquery()
 
     def open_items(
@@ -121,21 +149,31 @@ class Balances(Repository):
         host: Sequence[HostDocumentTables] = (),
     ) -> list[OpenItem]:
         _refuse_tables(host)
-        o = self._open(as_of, client_id, currency, overdue_only)
-        query = select(o).order_by(o.c.issued_on, o.c.number, o.c.id)
+        shape = (as_of.known_at is not None, client_id is not None, currency is not None)
+
+        def build() -> Any:
+            o = self._open(*shape, overdue_only)
+            return select(o).order_by(o.c.issued_on, o.c.number, o.c.id)
+
+        rows = self._rows(
+            ("balances", "open items", *shape, overdue_only),
+            build,
+            **self._params(as_of, client=client_id, currency=currency),
+        )
+        uuid, day = self.codec.uuid_out, self.codec.day_out
         return [
             OpenItem(
-                document_id=row.id,
-                client_id=row.client_id,
-                kind=row.kind,
-                number=row.number,
-                currency=row.currency,
-                issued_on=row.issued_on,
-                due_on=row.due_on,
-                gross=_money(row.gross),
-                open=_money(row.open),
+                document_id=uuid(row[0]),
+                client_id=uuid(row[1]),
+                kind=row[2],
+                number=row[3],
+                currency=row[4],
+                issued_on=day(row[5]),
+                due_on=None if row[6] is None else day(row[6]),
+                gross=_money(row[7]),
+                open=_money(row[8]),
             )
-            for row in self.db.execute(query)
+            for row in rows
         ]
 
     def ageing(
@@ -148,71 +186,107 @@ class Balances(Repository):
         host: Sequence[HostDocumentTables] = (),
     ) -> list[AgeingRow]:
         _refuse_tables(host)
-        o = self._open(as_of, client_id, currency, overdue_only=False)
-        invoice = o.c.kind == _INVOICE
-        starts = bucket_starts(as_of.on, edges)
-        # An item due before starts[i] is at least (0, *edges)[i] + 1 days past due.
-        limits = [
-            invoice & or_(o.c.due_on.is_(None), o.c.due_on >= starts[0]),
-            *(
-                invoice & (o.c.due_on < starts[i]) & (o.c.due_on >= starts[i + 1])
-                for i in range(len(edges))
-            ),
-            invoice & (o.c.due_on < starts[-1]),
-        ]
-        buckets = [func.sum(case((limit, o.c.open), else_=0)) for limit in limits]
-        advances = func.sum(case((invoice, 0), else_=o.c.open))
-        query = (
-            select(o.c.client_id, o.c.currency, advances, *buckets)
-            .group_by(o.c.client_id, o.c.currency)
-            .order_by(o.c.client_id, o.c.currency)
-        )
+        shape = (as_of.known_at is not None, client_id is not None, currency is not None)
+        count = len(edges)
+
+        def build() -> Any:
+            o = self._open(*shape, overdue_only=False)
+            invoice = o.c.kind == _INVOICE
+            starts: list[Any] = [bindparam(f"s{i}") for i in range(count + 1)]
+            # An item due before starts[i] is at least (0, *edges)[i] + 1 days past due.
+            limits = [
+                invoice & or_(o.c.due_on.is_(None), o.c.due_on >= starts[0]),
+                *(
+                    invoice & (o.c.due_on < starts[i]) & (o.c.due_on >= starts[i + 1])
+                    for i in range(count)
+                ),
+                invoice & (o.c.due_on < starts[-1]),
+            ]
+            buckets = [func.sum(case((limit, o.c.open), else_=0)) for limit in limits]
+            advances = func.sum(case((invoice, 0), else_=o.c.open))
+            return (
+                select(o.c.client_id, o.c.currency, advances, *buckets)
+                .group_by(o.c.client_id, o.c.currency)
+                .order_by(o.c.client_id, o.c.currency)
+            )
+
+        params = self._params(as_of, client=client_id, currency=currency)
+        for i, start in enumerate(bucket_starts(as_of.on, edges)):
+            params[f"s{i}"] = self.codec.day_in(start)
+        rows = self._rows(("balances", "ageing", *shape, count), build, **params)
+        uuid = self.codec.uuid_out
         return [
             AgeingRow(
-                client_id=row[0],
+                client_id=uuid(row[0]),
                 currency=row[1],
                 advances=_money(row[2]),
                 buckets=tuple(_money(value) for value in row[3:]),
             )
-            for row in self.db.execute(query)
+            for row in rows
         ]
 
-    def _statement_sums(self, query: StatementQuery, as_known: AsOf) -> Any:
+    def _sums(self, known: bool, filters: tuple[bool, bool, bool]) -> Any:
+        """Per counterparty and currency: the opening balance, debit and credit."""
         d = self.t.documents
-        before = d.c.issued_on < query.start
-        sign = case((d.c.kind.in_(_DEBIT), d.c.gross), else_=-d.c.gross)
-        select_sums = select(
+        before = d.c.issued_on < bindparam("start")
+        sign = case((_kinds(d.c.kind, _DEBIT), d.c.gross), else_=-d.c.gross)
+        debit = case((~before & _kinds(d.c.kind, _DEBIT), d.c.gross), else_=0)
+        credit = case((~before & _kinds(d.c.kind, _CREDIT), d.c.gross), else_=0)
+        query = select(
             d.c.client_id,
             d.c.currency,
             func.sum(case((before, sign), else_=0)).label("opening"),
-            func.sum(case((~before & d.c.kind.in_(_DEBIT), d.c.gross), else_=0)).label("debit"),
-            func.sum(case((~before & d.c.kind.in_(_CREDIT), d.c.gross), else_=0)).label("credit"),
-        ).where(self._counted(d, as_known), d.c.kind.in_([*_DEBIT, *_CREDIT]))
+            func.sum(debit).label("debit"),
+            func.sum(credit).label("credit"),
+        ).where(self._counted(d, known), _kinds(d.c.kind, [*_DEBIT, *_CREDIT]))
+        for given, column in zip(filters, ("client_id", "contract_id", "currency"), strict=True):
+            if given:
+                query = query.where(d.c[column] == bindparam(column))
+        return query.group_by(d.c.client_id, d.c.currency).subquery()
+
+    def _statement_params(self, query: StatementQuery, as_known: AsOf) -> dict[str, Any]:
+        params = self._params(as_known)
+        params["start"] = self.codec.day_in(query.start)
         if query.client_id is not None:
-            select_sums = select_sums.where(d.c.client_id == query.client_id)
+            params["client_id"] = self.codec.uuid_in(query.client_id)
         if query.contract_id is not None:
-            select_sums = select_sums.where(d.c.contract_id == query.contract_id)
+            params["contract_id"] = self.codec.uuid_in(query.contract_id)
         if query.currency is not None:
-            select_sums = select_sums.where(d.c.currency == query.currency)
-        return select_sums.group_by(d.c.client_id, d.c.currency).subquery()
+            params["currency"] = query.currency
+        return params
 
     def statement(
         self, query: StatementQuery, as_known: AsOf, *, host: Sequence[HostDocumentTables] = ()
     ) -> Iterator[StatementRow]:
         _refuse_tables(host)
-        sums = self._statement_sums(query, as_known)
-        c = self.t.clients
-        code = c.c.code if self.codec.sqlite else c.c.code.collate("C")
-        rows = (
-            select(c.c.id, c.c.code, c.c.name, sums.c.currency, sums.c.opening)
-            .add_columns(sums.c.debit, sums.c.credit)
-            .select_from(sums.join(c, c.c.id == sums.c.client_id))
-            .order_by(code, sums.c.currency)
-            .execution_options(yield_per=2000)
+        known = as_known.known_at is not None
+        filters = (
+            query.client_id is not None,
+            query.contract_id is not None,
+            query.currency is not None,
         )
-        for row in self.db.execute(rows):
+
+        def build() -> Any:
+            sums = self._sums(known, filters)
+            c = self.t.clients
+            code = c.c.code if self.codec.sqlite else c.c.code.collate("C")
+            return (
+                select(c.c.id, c.c.code, c.c.name, sums.c.currency, sums.c.opening)
+                .add_columns(sums.c.debit, sums.c.credit)
+                .select_from(sums.join(c, c.c.id == sums.c.client_id))
+                .order_by(code, sums.c.currency)
+            )
+
+        rows = self.statements.stream(
+            self.db,
+            ("balances", "statement", known, filters),
+            build,
+            self._statement_params(query, as_known),
+        )
+        uuid = self.codec.uuid_out
+        for row in rows:
             yield StatementRow(
-                client_id=row[0],
+                client_id=uuid(row[0]),
                 code=row[1],
                 name=row[2],
                 currency=row[3],
@@ -226,36 +300,85 @@ class Balances(Repository):
     ) -> tuple[Decimal, list[ActLine]]:
         _refuse_tables(host)
         d = self.t.documents
-        conditions = [self._counted(d, as_known), d.c.kind.in_([*_DEBIT, *_CREDIT])]
-        for column, value in (
-            (d.c.client_id, query.client_id),
-            (d.c.contract_id, query.contract_id),
-            (d.c.currency, query.currency),
-        ):
-            if value is not None:
-                conditions.append(column == value)
-        sign = case((d.c.kind.in_(_DEBIT), d.c.gross), else_=-d.c.gross)
-        opening = self.db.scalar(
-            select(func.coalesce(func.sum(sign), 0)).where(*conditions, d.c.issued_on < query.start)
+        known = as_known.known_at is not None
+        filters = (
+            query.client_id is not None,
+            query.contract_id is not None,
+            query.currency is not None,
         )
-        rows = self.db.execute(
-            select(d.c.id, d.c.issued_on, d.c.kind, d.c.number, d.c.gross, d.c.contract_id)
-            .where(*conditions, d.c.issued_on >= query.start)
-            .order_by(d.c.issued_on, d.c.number, d.c.kind)
-        )
-        lines = [
+
+        def conditions() -> list[Any]:
+            found = [self._counted(d, known), _kinds(d.c.kind, [*_DEBIT, *_CREDIT])]
+            for given, column in zip(
+                filters, ("client_id", "contract_id", "currency"), strict=True
+            ):
+                if given:
+                    found.append(d.c[column] == bindparam(column))
+            return found
+
+        def opening() -> Any:
+            sign = case((_kinds(d.c.kind, _DEBIT), d.c.gross), else_=-d.c.gross)
+            return select(func.coalesce(func.sum(sign), 0)).where(
+                *conditions(), d.c.issued_on < bindparam("start")
+            )
+
+        def lines() -> Any:
+            columns = (d.c.id, d.c.issued_on, d.c.kind, d.c.number, d.c.gross, d.c.contract_id)
+            return (
+                select(*columns)
+                .where(*conditions(), d.c.issued_on >= bindparam("start"))
+                .order_by(d.c.issued_on, d.c.number, d.c.kind)
+            )
+
+        params = self._statement_params(query, as_known)
+        [(before,)] = self._rows(("balances", "act opening", known, filters), opening, **params)
+        rows = self._rows(("balances", "act lines", known, filters), lines, **params)
+        uuid, day = self.codec.uuid_out, self.codec.day_out
+        found = [
             ActLine(
-                document_id=row.id,
-                issued_on=row.issued_on,
-                kind=row.kind,
-                number=row.number,
-                debit=_money(row.gross) if row.kind in _DEBIT else _money(0),
-                credit=_money(row.gross) if row.kind in _CREDIT else _money(0),
-                contract_id=row.contract_id,
+                document_id=uuid(row[0]),
+                issued_on=day(row[1]),
+                kind=row[2],
+                number=row[3],
+                debit=_money(row[4]) if row[2] in _DEBIT else _money(0),
+                credit=_money(row[4]) if row[2] in _CREDIT else _money(0),
+                contract_id=self.codec.uuid_or_none_out(row[5]),
             )
             for row in rows
         ]
-        return _money(opening), lines
+        return _money(before), found
+
+    def payments_received(
+        self, client_id: UUID, as_of: AsOf, *, limit: int
+    ) -> list[PaymentReceived]:
+        d = self.t.documents
+        known = as_of.known_at is not None
+
+        def build() -> Any:
+            return (
+                select(d.c.id, d.c.number, d.c.issued_on, d.c.currency, d.c.gross)
+                .where(
+                    d.c.client_id == bindparam("client"),
+                    d.c.kind == DocumentKind.PAYMENT_IN.value,
+                    self._counted(d, known),
+                )
+                .order_by(d.c.issued_on.desc(), d.c.number.desc(), d.c.id.desc())
+                .limit(bindparam("limit"))
+            )
+
+        params = {**self._params(as_of, client=client_id), "limit": limit}
+        rows = self._rows(("balances", "payments received", known), build, **params)
+        uuid, day = self.codec.uuid_out, self.codec.day_out
+        return [
+            PaymentReceived(
+                document_id=uuid(row[0]),
+                number=row[1],
+                issued_on=day(row[2]),
+                currency=row[3],
+                amount=_money(row[4]),
+            )
+            for row in rows
+        ]
 
     def overdue_shipments(
         self,
@@ -265,6 +388,7 @@ class Balances(Repository):
         host: Sequence[HostDocumentTables] = (),
     ) -> list[OverdueShipment]:
         _refuse_tables(host)
+        known = as_of.known_at is not None
         d = self.t.documents
         a = self.t.allocations
         invoice = d.alias("invoice")
@@ -279,11 +403,11 @@ class Balances(Repository):
                     and_(
                         invoice.c.id == a.c.target_id,
                         invoice.c.kind == _INVOICE,
-                        self._counted(invoice, as_of),
+                        self._counted(invoice, known),
                     ),
                 )
             )
-            .where(self._admitted(a, as_of))
+            .where(self._admitted(a, known))
             .group_by(order_of)
             .subquery()
         )
@@ -291,7 +415,7 @@ class Balances(Repository):
         shipped = (
             select(shipment.c.based_on_id.label("order_id"), func.sum(shipment.c.gross).label("s"))
             .where(
-                self._counted(shipment, as_of),
+                self._counted(shipment, known),
                 shipment.c.kind.in_(_SHIPS),
                 shipment.c.based_on_id.is_not(None),
             )
@@ -308,7 +432,7 @@ class Balances(Repository):
                 )
             )
             .where(
-                self._counted(d, as_of),
+                self._counted(d, known),
                 d.c.kind == DocumentKind.ORDER.value,
                 d.c.due_on < as_of.on,
                 paid.c.paid > 0,
@@ -329,13 +453,14 @@ class Balances(Repository):
                 paid=_money(row[6]),
                 shipped=_money(row[7]),
             )
-            for row in self.db.execute(query)
+            for row in self.db.execute(query, _values(as_of))
         ]
 
     def stage_facts(self, contract_ids: Collection[UUID], as_of: AsOf) -> list[StageFact]:
         wanted = list(set(contract_ids))
         if not wanted:
             return []
+        known = as_of.known_at is not None
         d = self.t.documents
         a = self.t.allocations
         shipped = func.sum(case((d.c.kind.in_(_SHIPS), d.c.gross), else_=0))
@@ -350,11 +475,12 @@ class Balances(Repository):
         documents = self.db.execute(
             select(d.c.contract_id, d.c.stage_id, shipped, invoiced, literal(0))
             .where(
-                self._counted(d, as_of),
+                self._counted(d, known),
                 d.c.contract_id.in_(wanted),
                 d.c.kind.in_([*_SHIPS, _INVOICE, DocumentKind.CREDIT_NOTE.value]),
             )
-            .group_by(d.c.contract_id, d.c.stage_id)
+            .group_by(d.c.contract_id, d.c.stage_id),
+            _values(as_of),
         )
         for row in documents:
             sums[(row[0], row[1])] = [row[2], row[3], 0]
@@ -366,12 +492,13 @@ class Balances(Repository):
                 a.join(d, d.c.id == a.c.target_id).join(source, source.c.id == a.c.source_id)
             )
             .where(
-                self._admitted(a, as_of),
-                self._counted(d, as_of),
+                self._admitted(a, known),
+                self._counted(d, known),
                 d.c.contract_id.in_(wanted),
                 source.c.kind == DocumentKind.PAYMENT_IN.value,
             )
-            .group_by(d.c.contract_id, d.c.stage_id)
+            .group_by(d.c.contract_id, d.c.stage_id),
+            _values(as_of),
         )
         for row in payments:
             sums.setdefault((row[0], row[1]), [0, 0, 0])[2] = row[2]

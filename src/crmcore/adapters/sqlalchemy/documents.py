@@ -47,7 +47,6 @@ class Documents(RecordRepository[Document]):
         *,
         kinds: Iterable[DocumentKind] | None = None,
         limit: int,
-        until: date | None = None,
     ) -> list[Document]:
         c = self.table.c
         wanted = None if kinds is None else padded(sorted({k.value for k in kinds}))
@@ -59,8 +58,6 @@ class Documents(RecordRepository[Document]):
             query = select(*self.mapper.columns).where(c.client_id == bindparam("client"))
             if size is not None:
                 query = query.where(in_list(c.kind, "k", size))
-            if until is not None:
-                query = query.where(c.issued_on <= bindparam("until"))
             return query.order_by(c.issued_on.desc(), c.number.desc(), c.id.desc()).limit(
                 bindparam("limit")
             )
@@ -68,9 +65,7 @@ class Documents(RecordRepository[Document]):
         params: dict[str, Any] = {"client": self.codec.uuid_in(client_id), "limit": limit}
         if wanted is not None:
             params.update(in_params("k", wanted))
-        if until is not None:
-            params["until"] = self.codec.day_in(until)
-        rows = self._rows(("documents", "of client", size, until is None), build, **params)
+        rows = self._rows(("documents", "of client", size), build, **params)
         return [self.mapper.decode(row) for row in rows]
 
 

@@ -9,9 +9,10 @@ datetimes as fixed-width UTC text, PostgreSQL gets native values.
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
-from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, date, datetime
 from functools import lru_cache
 from operator import itemgetter
@@ -27,6 +28,8 @@ T = TypeVar("T")
 
 
 _NAMED_PARAMETER = re.compile(r"%\((\w+)\)s")
+#: Rows fetched at a time from a streamed query.
+_STREAM_BATCH = 2000
 
 
 class _SqliteMoments:
@@ -136,6 +139,7 @@ class Statements:
     def __init__(self, engine: Engine) -> None:
         self._dialect = engine.dialect
         self._compiled: dict[Hashable, _Compiled] = {}
+        self._streams = itertools.count(1)
 
     def _prepare(self, key: Hashable, build: Callable[[], Any]) -> _Compiled:
         found = self._compiled.get(key)
@@ -168,6 +172,32 @@ class Statements:
         try:
             cursor.execute(statement.sql, statement.arguments(params))
             return list(cursor.fetchall())
+        finally:
+            cursor.close()
+
+    def stream(
+        self,
+        db: Connection,
+        key: Hashable,
+        build: Callable[[], Any],
+        params: Mapping[str, Any],
+    ) -> Iterator[Sequence[Any]]:
+        """Run a query and yield its rows as the cursor fetches them, a batch at a time.
+
+        PostgreSQL gets a server-side cursor, so a report of any size is never
+        held whole in memory; SQLite's cursor steps through its rows anyway.
+        """
+        statement = self._prepare(key, build)
+        dbapi = db.connection.dbapi_connection
+        assert dbapi is not None
+        if self._dialect.name == "postgresql":
+            cursor = dbapi.cursor(name=f"crmcore_stream_{next(self._streams)}")
+        else:
+            cursor = dbapi.cursor()
+        try:
+            cursor.execute(statement.sql, statement.arguments(params))
+            while rows := cursor.fetchmany(_STREAM_BATCH):
+                yield from rows
         finally:
             cursor.close()
 
