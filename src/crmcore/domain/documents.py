@@ -43,6 +43,7 @@ __all__ = [
     "DocumentLine",
     "DocumentStatus",
     "Effect",
+    "Recipient",
     "Totals",
     "number_for",
     "price_lines",
@@ -286,6 +287,14 @@ class Document(Record):
     def counts(self) -> bool:
         """Whether it counts in balances and reports (issued, not a draft or cancelled)."""
         return self.status is DocumentStatus.ISSUED
+
+
+@attrs.frozen(kw_only=True)
+class Recipient:
+    """Who a document is sent to: a name for the greeting and an e-mail address."""
+
+    address: str = attrs.field(converter=check.strip, validator=check.email())
+    name: str = ""
 
 
 def number_for(kind: DocumentKind, year: int, sequence: int) -> str:

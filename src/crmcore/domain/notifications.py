@@ -26,6 +26,7 @@ __all__ = [
     "IN_APP",
     "MAX_ATTEMPTS",
     "Delivery",
+    "DeliveryFile",
     "InboxItem",
     "Message",
     "MessageStatus",
@@ -84,6 +85,7 @@ class NotificationKind(enum.StrEnum):
     REMINDER = "reminder"
     TASK_OVERDUE = "task_overdue"
     MISSED_CALL = "missed_call"
+    DOCUMENT = "document"
 
     @property
     def label(self) -> str:
@@ -91,6 +93,7 @@ class NotificationKind(enum.StrEnum):
 
 
 _KIND_LABELS = {
+    NotificationKind.DOCUMENT: "Документ",
     NotificationKind.TASK_ASSIGNED: "Назначена задача",
     NotificationKind.TASK_STATUS: "Изменено состояние задачи",
     NotificationKind.MENTION: "Упоминание в обсуждении",
@@ -98,6 +101,15 @@ _KIND_LABELS = {
     NotificationKind.TASK_OVERDUE: "Просрочена задача",
     NotificationKind.MISSED_CALL: "Пропущенный звонок",
 }
+
+
+@attrs.frozen(kw_only=True)
+class DeliveryFile:
+    """A file a message carries (a rendered invoice), with its content."""
+
+    name: str
+    media_type: str
+    content: bytes
 
 
 @attrs.frozen(kw_only=True)
@@ -120,6 +132,7 @@ class Delivery:
         body: plain text, may span lines.
         entity_kind, entity_id: what the message is about (``"task"``, ...).
         attempt: 1 for the first try, 2 for the first retry, ...
+        files: the files to attach (a channel that cannot carry files ignores them).
     """
 
     key: str = attrs.field(validator=check.text(max_length=200))
@@ -134,6 +147,7 @@ class Delivery:
     entity_id: UUID | None = None
     created_at: datetime | None = None
     attempt: int = 1
+    files: tuple[DeliveryFile, ...] = ()
 
 
 class MessageStatus(enum.StrEnum):
@@ -189,9 +203,11 @@ class Message(Record):
     provider_id: str | None = attrs.field(
         default=None, validator=check.text(optional=True, max_length=300)
     )
+    #: The stored attachments (:class:`~crmcore.domain.collaboration.Attachment` ids) it carries.
+    attachments: tuple[UUID, ...] = attrs.field(default=(), converter=check.as_tuple)
 
-    def delivery(self) -> Delivery:
-        """What the channel is given for the current attempt."""
+    def delivery(self, files: tuple[DeliveryFile, ...] = ()) -> Delivery:
+        """What the channel is given for the current attempt, with the attachments' files."""
         return Delivery(
             key=self.key,
             kind=self.kind,
@@ -205,6 +221,7 @@ class Message(Record):
             entity_id=self.entity_id,
             created_at=self.created_at,
             attempt=self.attempts,
+            files=files,
         )
 
 

@@ -26,6 +26,7 @@ __all__ = [
     "CallMissed",
     "CommentWritten",
     "DocumentIssued",
+    "DocumentSent",
     "EventChanged",
     "EventsLogged",
     "ExecutorsAssigned",
@@ -113,3 +114,12 @@ class DocumentIssued:
     """A sales document was issued (made as issued, or a draft issued later)."""
 
     document: Document
+
+
+@attrs.frozen
+class DocumentSent:
+    """A document was queued to be e-mailed to ``address``, with ``files`` attached."""
+
+    document: Document
+    address: str
+    files: tuple[str, ...]

@@ -18,6 +18,7 @@ from crmcore.domain.search import MAX_LIMIT
 from crmcore.domain.signals import (
     CommentWritten,
     DocumentIssued,
+    DocumentSent,
     EventChanged,
     EventsLogged,
     TaskCreated,
@@ -185,6 +186,25 @@ def show_document(context: Context, uow: UnitOfWork, signal: DocumentIssued) -> 
                 source_id=document.id,
                 title=document.title,
                 summary=str(document.total),
+                employee_id=context.actor.employee_id,
+                contact_id=document.contact_id,
+            )
+        ]
+    )
+
+
+def show_document_sent(context: Context, uow: UnitOfWork, signal: DocumentSent) -> None:
+    """A document e-mailed to the client shows on its timeline: to whom, which files."""
+    document = signal.document
+    uow.timeline.add_many(
+        [
+            TimelineEntry(
+                client_id=document.client_id,
+                occurred_at=context.now(),
+                kind="document_sent",
+                source_id=document.id,
+                title=f"Надіслано: {document.title}",
+                summary=f"{signal.address}: {', '.join(signal.files)}",
                 employee_id=context.actor.employee_id,
                 contact_id=document.contact_id,
             )

@@ -19,6 +19,7 @@ from crmcore.domain.signals import (
     CallMissed,
     CommentWritten,
     DocumentIssued,
+    DocumentSent,
     EventChanged,
     EventsLogged,
     ExecutorsAssigned,
@@ -41,6 +42,7 @@ SUBSCRIBERS: Mapping[type, tuple[Subscriber, ...]] = {
     CommentWritten: (timeline.show_comment, notices.announce_mentions),
     EventsLogged: (timeline.show_logged_events,),
     DocumentIssued: (timeline.show_document,),
+    DocumentSent: (timeline.show_document_sent,),
     EventChanged: (timeline.show_event,),
     CallMissed: (notices.announce_missed_call,),
 }

@@ -9,90 +9,45 @@ sums are exact integers on every database.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import and_, bindparam, case, func, literal, literal_column, or_, select
+from sqlalchemy import bindparam, case, func, or_, select
 
-from crmcore.adapters.sqlalchemy.repository import Repository
+from crmcore.adapters.sqlalchemy.fulfilment import (
+    CREDIT,
+    DEBIT,
+    INVOICE,
+    PAYING,
+    FulfilmentQueries,
+    kinds_in,
+    money_of,
+    refuse_host_tables,
+)
 from crmcore.domain.allocations import AsOf, OpenItem
 from crmcore.domain.balances import (
     ActLine,
     AgeingRow,
-    OverdueShipment,
     PaymentReceived,
     StatementQuery,
     StatementRow,
     bucket_starts,
 )
-from crmcore.domain.contracts import StageFact
-from crmcore.domain.documents import DocumentKind, DocumentStatus, Effect
-from crmcore.errors import StorageError
+from crmcore.domain.documents import DocumentKind
 from crmcore.ports import HostDocumentTables
 
 __all__ = ["Balances"]
 
-_INVOICE = DocumentKind.INVOICE.value
-_PAYING = [k.value for k in DocumentKind if k.pays]
-_DEBIT = [k.value for k in DocumentKind if k.effect is Effect.DEBIT]
-_CREDIT = [k.value for k in DocumentKind if k.effect is Effect.CREDIT]
-_SHIPS = [k.value for k in DocumentKind if k.ships]
 
-
-def _money(cents: Any) -> Decimal:
-    return Decimal(int(cents or 0)).scaleb(-2)
-
-
-def _refuse_tables(host: Sequence[HostDocumentTables]) -> None:
-    if host:
-        raise StorageError("reading a host's own document tables is not supported")
-
-
-def _values(as_of: AsOf) -> dict[str, Any]:
-    """The parameters of a statement run through SQLAlchemy, which encodes them itself."""
-    found: dict[str, Any] = {"on": as_of.on}
-    if as_of.known_at is not None:
-        found["known"] = as_of.known_at
-    return found
-
-
-def _kinds(column: Any, kinds: Sequence[str]) -> Any:
-    """``column IN ('invoice', ...)`` with the kinds written into the statement: they are
-    constants, and the statement is compiled once for the driver."""
-    return column.in_([literal_column(f"'{kind}'") for kind in kinds])
-
-
-class Balances(Repository):
+class Balances(FulfilmentQueries):
     """What counterparties owe, answered by the database.
 
     The reports a person waits for run as statements compiled once per shape
     on the driver's cursor; their parameters are ``on`` (the day), ``known``
     (the moment, when given), ``client`` and ``currency`` (when filtered).
     """
-
-    def _counted(self, d: Any, known: bool) -> Any:
-        conditions = [d.c.status == DocumentStatus.ISSUED.value, d.c.issued_on <= bindparam("on")]
-        if known:
-            conditions.append(d.c.created_at <= bindparam("known"))
-        return and_(*conditions)
-
-    def _admitted(self, a: Any, known: bool) -> Any:
-        conditions = [a.c.effective_on <= bindparam("on")]
-        if known:
-            conditions.append(a.c.created_at <= bindparam("known"))
-        return and_(*conditions)
-
-    def _params(self, as_of: AsOf, **given: Any) -> dict[str, Any]:
-        params = {"on": self.codec.day_in(as_of.on)}
-        if as_of.known_at is not None:
-            params["known"] = self.codec.moment_in(as_of.known_at)
-        if given.get("client") is not None:
-            params["client"] = self.codec.uuid_in(given["client"])
-        if given.get("currency") is not None:
-            params["currency"] = given["currency"]
-        return params
 
     def _applied(self, column: str, known: bool, by_client: bool) -> Any:
         a = self.t.allocations
@@ -109,7 +64,7 @@ class Balances(Repository):
         to = self._applied("target_id", known, by_client)
         of = self._applied("source_id", known, by_client)
         left = d.c.gross - case(
-            (d.c.kind == _INVOICE, func.coalesce(to.c.applied, 0)),
+            (d.c.kind == INVOICE, func.coalesce(to.c.applied, 0)),
             else_=func.coalesce(of.c.applied, 0),
         )
         query = (
@@ -129,14 +84,14 @@ class Balances(Repository):
                     of, of.c.document_id == d.c.id
                 )
             )
-            .where(self._counted(d, known), _kinds(d.c.kind, [_INVOICE, *_PAYING]), left != 0)
+            .where(self._counted(d, known), kinds_in(d.c.kind, [INVOICE, *PAYING]), left != 0)
         )
         if by_client:
             query = query.where(d.c.client_id == bindparam("client"))
         if by_currency:
             query = query.where(d.c.currency == bindparam("currency"))
         if overdue_only:
-            query = query.where(d.c.kind == _INVOICE, d.c.due_on < bindparam("on"))
+            query = query.where(d.c.kind == INVOICE, d.c.due_on < bindparam("on"))
         return query.subquery()
 
     def open_items(
@@ -148,7 +103,7 @@ class Balances(Repository):
         overdue_only: bool = False,
         host: Sequence[HostDocumentTables] = (),
     ) -> list[OpenItem]:
-        _refuse_tables(host)
+        refuse_host_tables(host)
         shape = (as_of.known_at is not None, client_id is not None, currency is not None)
 
         def build() -> Any:
@@ -170,8 +125,8 @@ class Balances(Repository):
                 currency=row[4],
                 issued_on=day(row[5]),
                 due_on=None if row[6] is None else day(row[6]),
-                gross=_money(row[7]),
-                open=_money(row[8]),
+                gross=money_of(row[7]),
+                open=money_of(row[8]),
             )
             for row in rows
         ]
@@ -185,13 +140,13 @@ class Balances(Repository):
         currency: str | None = None,
         host: Sequence[HostDocumentTables] = (),
     ) -> list[AgeingRow]:
-        _refuse_tables(host)
+        refuse_host_tables(host)
         shape = (as_of.known_at is not None, client_id is not None, currency is not None)
         count = len(edges)
 
         def build() -> Any:
             o = self._open(*shape, overdue_only=False)
-            invoice = o.c.kind == _INVOICE
+            invoice = o.c.kind == INVOICE
             starts: list[Any] = [bindparam(f"s{i}") for i in range(count + 1)]
             # An item due before starts[i] is at least (0, *edges)[i] + 1 days past due.
             limits = [
@@ -219,8 +174,8 @@ class Balances(Repository):
             AgeingRow(
                 client_id=uuid(row[0]),
                 currency=row[1],
-                advances=_money(row[2]),
-                buckets=tuple(_money(value) for value in row[3:]),
+                advances=money_of(row[2]),
+                buckets=tuple(money_of(value) for value in row[3:]),
             )
             for row in rows
         ]
@@ -229,16 +184,16 @@ class Balances(Repository):
         """Per counterparty and currency: the opening balance, debit and credit."""
         d = self.t.documents
         before = d.c.issued_on < bindparam("start")
-        sign = case((_kinds(d.c.kind, _DEBIT), d.c.gross), else_=-d.c.gross)
-        debit = case((~before & _kinds(d.c.kind, _DEBIT), d.c.gross), else_=0)
-        credit = case((~before & _kinds(d.c.kind, _CREDIT), d.c.gross), else_=0)
+        sign = case((kinds_in(d.c.kind, DEBIT), d.c.gross), else_=-d.c.gross)
+        debit = case((~before & kinds_in(d.c.kind, DEBIT), d.c.gross), else_=0)
+        credit = case((~before & kinds_in(d.c.kind, CREDIT), d.c.gross), else_=0)
         query = select(
             d.c.client_id,
             d.c.currency,
             func.sum(case((before, sign), else_=0)).label("opening"),
             func.sum(debit).label("debit"),
             func.sum(credit).label("credit"),
-        ).where(self._counted(d, known), _kinds(d.c.kind, [*_DEBIT, *_CREDIT]))
+        ).where(self._counted(d, known), kinds_in(d.c.kind, [*DEBIT, *CREDIT]))
         for given, column in zip(filters, ("client_id", "contract_id", "currency"), strict=True):
             if given:
                 query = query.where(d.c[column] == bindparam(column))
@@ -258,7 +213,7 @@ class Balances(Repository):
     def statement(
         self, query: StatementQuery, as_known: AsOf, *, host: Sequence[HostDocumentTables] = ()
     ) -> Iterator[StatementRow]:
-        _refuse_tables(host)
+        refuse_host_tables(host)
         known = as_known.known_at is not None
         filters = (
             query.client_id is not None,
@@ -290,15 +245,15 @@ class Balances(Repository):
                 code=row[1],
                 name=row[2],
                 currency=row[3],
-                opening=_money(row[4]),
-                debit=_money(row[5]),
-                credit=_money(row[6]),
+                opening=money_of(row[4]),
+                debit=money_of(row[5]),
+                credit=money_of(row[6]),
             )
 
     def act(
         self, query: StatementQuery, as_known: AsOf, *, host: Sequence[HostDocumentTables] = ()
     ) -> tuple[Decimal, list[ActLine]]:
-        _refuse_tables(host)
+        refuse_host_tables(host)
         d = self.t.documents
         known = as_known.known_at is not None
         filters = (
@@ -308,7 +263,7 @@ class Balances(Repository):
         )
 
         def conditions() -> list[Any]:
-            found = [self._counted(d, known), _kinds(d.c.kind, [*_DEBIT, *_CREDIT])]
+            found = [self._counted(d, known), kinds_in(d.c.kind, [*DEBIT, *CREDIT])]
             for given, column in zip(
                 filters, ("client_id", "contract_id", "currency"), strict=True
             ):
@@ -317,7 +272,7 @@ class Balances(Repository):
             return found
 
         def opening() -> Any:
-            sign = case((_kinds(d.c.kind, _DEBIT), d.c.gross), else_=-d.c.gross)
+            sign = case((kinds_in(d.c.kind, DEBIT), d.c.gross), else_=-d.c.gross)
             return select(func.coalesce(func.sum(sign), 0)).where(
                 *conditions(), d.c.issued_on < bindparam("start")
             )
@@ -340,13 +295,13 @@ class Balances(Repository):
                 issued_on=day(row[1]),
                 kind=row[2],
                 number=row[3],
-                debit=_money(row[4]) if row[2] in _DEBIT else _money(0),
-                credit=_money(row[4]) if row[2] in _CREDIT else _money(0),
+                debit=money_of(row[4]) if row[2] in DEBIT else money_of(0),
+                credit=money_of(row[4]) if row[2] in CREDIT else money_of(0),
                 contract_id=self.codec.uuid_or_none_out(row[5]),
             )
             for row in rows
         ]
-        return _money(before), found
+        return money_of(before), found
 
     def payments_received(
         self, client_id: UUID, as_of: AsOf, *, limit: int
@@ -375,140 +330,7 @@ class Balances(Repository):
                 number=row[1],
                 issued_on=day(row[2]),
                 currency=row[3],
-                amount=_money(row[4]),
+                amount=money_of(row[4]),
             )
             for row in rows
-        ]
-
-    def overdue_shipments(
-        self,
-        as_of: AsOf,
-        *,
-        client_id: UUID | None = None,
-        host: Sequence[HostDocumentTables] = (),
-    ) -> list[OverdueShipment]:
-        _refuse_tables(host)
-        known = as_of.known_at is not None
-        d = self.t.documents
-        a = self.t.allocations
-        invoice = d.alias("invoice")
-        order_of = case(
-            (invoice.c.id.is_not(None), invoice.c.based_on_id), else_=a.c.target_id
-        ).label("order_id")
-        paid = (
-            select(order_of, func.sum(a.c.amount).label("paid"))
-            .select_from(
-                a.outerjoin(
-                    invoice,
-                    and_(
-                        invoice.c.id == a.c.target_id,
-                        invoice.c.kind == _INVOICE,
-                        self._counted(invoice, known),
-                    ),
-                )
-            )
-            .where(self._admitted(a, known))
-            .group_by(order_of)
-            .subquery()
-        )
-        shipment = d.alias("shipment")
-        shipped = (
-            select(shipment.c.based_on_id.label("order_id"), func.sum(shipment.c.gross).label("s"))
-            .where(
-                self._counted(shipment, known),
-                shipment.c.kind.in_(_SHIPS),
-                shipment.c.based_on_id.is_not(None),
-            )
-            .group_by(shipment.c.based_on_id)
-            .subquery()
-        )
-        done = func.coalesce(shipped.c.s, 0)
-        query = (
-            select(d.c.id, d.c.client_id, d.c.number, d.c.currency, d.c.due_on, d.c.gross)
-            .add_columns(paid.c.paid, done)
-            .select_from(
-                d.join(paid, paid.c.order_id == d.c.id).outerjoin(
-                    shipped, shipped.c.order_id == d.c.id
-                )
-            )
-            .where(
-                self._counted(d, known),
-                d.c.kind == DocumentKind.ORDER.value,
-                d.c.due_on < as_of.on,
-                paid.c.paid > 0,
-                done < d.c.gross,
-            )
-            .order_by(d.c.due_on, d.c.number)
-        )
-        if client_id is not None:
-            query = query.where(d.c.client_id == client_id)
-        return [
-            OverdueShipment(
-                document_id=row[0],
-                client_id=row[1],
-                number=row[2],
-                currency=row[3],
-                due_on=row[4],
-                gross=_money(row[5]),
-                paid=_money(row[6]),
-                shipped=_money(row[7]),
-            )
-            for row in self.db.execute(query, _values(as_of))
-        ]
-
-    def stage_facts(self, contract_ids: Collection[UUID], as_of: AsOf) -> list[StageFact]:
-        wanted = list(set(contract_ids))
-        if not wanted:
-            return []
-        known = as_of.known_at is not None
-        d = self.t.documents
-        a = self.t.allocations
-        shipped = func.sum(case((d.c.kind.in_(_SHIPS), d.c.gross), else_=0))
-        invoiced = func.sum(
-            case(
-                (d.c.kind == _INVOICE, d.c.gross),
-                (d.c.kind == DocumentKind.CREDIT_NOTE.value, -d.c.gross),
-                else_=0,
-            )
-        )
-        sums: dict[tuple[UUID, UUID | None], list[Any]] = {}
-        documents = self.db.execute(
-            select(d.c.contract_id, d.c.stage_id, shipped, invoiced, literal(0))
-            .where(
-                self._counted(d, known),
-                d.c.contract_id.in_(wanted),
-                d.c.kind.in_([*_SHIPS, _INVOICE, DocumentKind.CREDIT_NOTE.value]),
-            )
-            .group_by(d.c.contract_id, d.c.stage_id),
-            _values(as_of),
-        )
-        for row in documents:
-            sums[(row[0], row[1])] = [row[2], row[3], 0]
-        source = d.alias("source")
-        # A credit note lowers what was invoiced; only payments count as paid.
-        payments = self.db.execute(
-            select(d.c.contract_id, d.c.stage_id, func.sum(a.c.amount))
-            .select_from(
-                a.join(d, d.c.id == a.c.target_id).join(source, source.c.id == a.c.source_id)
-            )
-            .where(
-                self._admitted(a, known),
-                self._counted(d, known),
-                d.c.contract_id.in_(wanted),
-                source.c.kind == DocumentKind.PAYMENT_IN.value,
-            )
-            .group_by(d.c.contract_id, d.c.stage_id),
-            _values(as_of),
-        )
-        for row in payments:
-            sums.setdefault((row[0], row[1]), [0, 0, 0])[2] = row[2]
-        return [
-            StageFact(
-                contract_id=key[0],
-                stage_id=key[1],
-                shipped=_money(v[0]),
-                invoiced=_money(v[1]),
-                paid=_money(v[2]),
-            )
-            for key, v in sums.items()
         ]

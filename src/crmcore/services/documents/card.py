@@ -23,7 +23,8 @@ from crmcore.domain.money import VatMode, money_amount
 from crmcore.domain.signals import DocumentIssued
 from crmcore.errors import ValidationError
 from crmcore.ports import UnitOfWork
-from crmcore.services.base import Service, build
+from crmcore.services.base import build
+from crmcore.services.documents.sending import DocumentSending
 from crmcore.services.refs import (
     ClientRef,
     ContactRef,
@@ -45,7 +46,7 @@ _LINE_FIELDS = frozenset(
 )
 
 
-class DocumentService(Service):
+class DocumentService(DocumentSending):
     """``crm.documents``: offers, orders, invoices, shipments and acts, payments, credit notes."""
 
     kind = "document"

@@ -1,4 +1,4 @@
-"""Money: products, contracts and their stages, sales documents and lines, the allocation log.
+"""Money: products, contracts and stages, documents and lines, the allocation log; outbox files.
 
 Revision ID: 0004
 Revises: 0003
@@ -304,9 +304,17 @@ def upgrade() -> None:
         schema=schema,
     )
 
+    # Outbox messages carry attachments now (a document sent to a client).
+    op.add_column(
+        f"{prefix}outbox",
+        sa.Column("attachments", sa.JSON(), nullable=False, server_default="[]"),
+        schema=schema,
+    )
+
 
 def downgrade() -> None:
     prefix, schema, _ = _target()
+    op.drop_column(f"{prefix}outbox", "attachments", schema=schema)
     op.drop_table(f"{prefix}document_lines", schema=schema)
     op.drop_table(f"{prefix}allocations", schema=schema)
     op.drop_table(f"{prefix}documents", schema=schema)
