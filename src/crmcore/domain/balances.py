@@ -50,6 +50,7 @@ __all__ = [
     "open_items",
     "overdue_shipments",
     "payments_received",
+    "select_open",
     "statement_rows",
 ]
 
@@ -137,6 +138,21 @@ def open_items(
             )
     items.sort(key=lambda i: (i.issued_on, i.number, i.document_id))
     return items
+
+
+def select_open(
+    items: Iterable[OpenItem], on: date, currency: str | None, overdue_only: bool
+) -> list[OpenItem]:
+    """The items in ``currency`` (any when None); with ``overdue_only`` the invoices past due."""
+    return [
+        item
+        for item in items
+        if (currency is None or item.currency == currency)
+        and (
+            not overdue_only
+            or (item.kind == DocumentKind.INVOICE.value and item.days_overdue(on) > 0)
+        )
+    ]
 
 
 @attrs.frozen(kw_only=True)

@@ -23,6 +23,7 @@ from uuid import UUID
 import attrs
 
 from crmcore.domain import checks as check
+from crmcore.domain.allocations import Allocation
 from crmcore.domain.money import (
     Money,
     VatMode,
@@ -43,6 +44,7 @@ __all__ = [
     "DocumentLine",
     "DocumentStatus",
     "Effect",
+    "HostDocuments",
     "Recipient",
     "Totals",
     "number_for",
@@ -295,6 +297,15 @@ class Recipient:
 
     address: str = attrs.field(converter=check.strip, validator=check.email())
     name: str = ""
+
+
+@attrs.frozen(kw_only=True)
+class HostDocuments:
+    """A host ERP's own documents for the clients and period asked, and the allocations
+    of its payments to its invoices (see the ``crmcore_documents`` hook)."""
+
+    documents: tuple[Document, ...] = attrs.field(default=(), converter=check.as_tuple)
+    allocations: tuple[Allocation, ...] = attrs.field(default=(), converter=check.as_tuple)
 
 
 def number_for(kind: DocumentKind, year: int, sequence: int) -> str:

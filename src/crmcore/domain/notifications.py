@@ -85,7 +85,6 @@ class NotificationKind(enum.StrEnum):
     REMINDER = "reminder"
     TASK_OVERDUE = "task_overdue"
     MISSED_CALL = "missed_call"
-    DOCUMENT = "document"
 
     @property
     def label(self) -> str:
@@ -93,7 +92,6 @@ class NotificationKind(enum.StrEnum):
 
 
 _KIND_LABELS = {
-    NotificationKind.DOCUMENT: "Документ",
     NotificationKind.TASK_ASSIGNED: "Назначена задача",
     NotificationKind.TASK_STATUS: "Изменено состояние задачи",
     NotificationKind.MENTION: "Упоминание в обсуждении",
@@ -122,7 +120,7 @@ class Delivery:
             channel whose provider accepts an idempotency key (an SMS
             gateway, an e-mail ``Message-ID``) can make a retry after a
             crash harmless.
-        kind: a :class:`NotificationKind` value.
+        kind: a :class:`NotificationKind` value, or ``"document"`` for a document sent to a client.
         channel: the channel's name (``"email"``, ``"sms"``, ``"in_app"``, ...).
         recipient_id: the employee it is for.
         recipient_name: the employee's name, for a greeting or an address line.

@@ -18,7 +18,7 @@ memory and SQL backends.
 from __future__ import annotations
 
 from crmcore.ports.allocations import AllocationRepository
-from crmcore.ports.balances import BalanceRepository, HostDocumentTables
+from crmcore.ports.balances import BalanceRepository
 from crmcore.ports.blobs import BlobInfo, BlobStore
 from crmcore.ports.channels import Channel
 from crmcore.ports.clients import ClientRepository, ContactRepository
@@ -55,7 +55,6 @@ __all__ = [
     "ExecutorRepository",
     "FieldValueRepository",
     "HistoryRepository",
-    "HostDocumentTables",
     "InboxRepository",
     "MessageRepository",
     "PreferenceRepository",

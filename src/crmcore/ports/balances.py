@@ -3,10 +3,8 @@
 Every method reads the documents and the allocation log **as of a date**
 (:class:`~crmcore.domain.allocations.AsOf`), never their state today, and
 a SQL backend answers each with GROUP BY queries rather than by loading
-rows.  ``host`` names tables or views of a host ERP's own documents
-(supplied through the ``crmcore_documents`` hook), which a SQL backend
-reads in the same queries; a backend that cannot read them raises
-``StorageError``.
+rows.  A host ERP's own documents (the ``crmcore_documents`` hook) are
+merged in by the service, so a backend answers for crmcore's tables only.
 """
 
 from __future__ import annotations
@@ -15,8 +13,6 @@ from collections.abc import Collection, Iterator, Sequence
 from decimal import Decimal
 from typing import Protocol
 from uuid import UUID
-
-import attrs
 
 from crmcore.domain.allocations import AsOf, OpenItem
 from crmcore.domain.balances import (
@@ -29,27 +25,7 @@ from crmcore.domain.balances import (
 )
 from crmcore.domain.contracts import StageFact
 
-__all__ = ["BalanceRepository", "HostDocumentTables"]
-
-
-@attrs.frozen(kw_only=True)
-class HostDocumentTables:
-    """A host's own tables or views of documents and allocations, in crmcore's database.
-
-    ``documents`` has the columns ``id`` (text), ``client_external_id``
-    (the client's ``external_id``), ``kind`` (a
-    :class:`~crmcore.domain.documents.DocumentKind` value), ``number``,
-    ``issued_on`` and ``due_on`` (dates), ``currency``, ``gross_cents``
-    (whole hundredths: exact on every database), ``contract_number`` and
-    ``based_on_id`` (both may be NULL).  ``allocations``, when given, has
-    ``source_id``, ``target_id`` (the documents' ids), ``amount_cents`` and
-    ``effective_on``.  ``schema`` is their schema, if not the default.
-    """
-
-    documents: str
-    allocations: str | None = None
-    schema: str | None = None
-    source: str = "host"
+__all__ = ["BalanceRepository"]
 
 
 class BalanceRepository(Protocol):
@@ -60,7 +36,6 @@ class BalanceRepository(Protocol):
         client_id: UUID | None = None,
         currency: str | None = None,
         overdue_only: bool = False,
-        host: Sequence[HostDocumentTables] = (),
     ) -> list[OpenItem]:
         """Invoices still owed and payments or credit notes not yet allocated as of the date,
         by date then number; ``overdue_only`` keeps invoices past due and drops advances."""
@@ -72,22 +47,17 @@ class BalanceRepository(Protocol):
         *,
         client_id: UUID | None = None,
         currency: str | None = None,
-        host: Sequence[HostDocumentTables] = (),
     ) -> list[AgeingRow]:
         """Outstanding invoices per counterparty and currency by bucket, with advances."""
 
-    def statement(
-        self, query: StatementQuery, as_known: AsOf, *, host: Sequence[HostDocumentTables] = ()
-    ) -> Iterator[StatementRow]:
+    def statement(self, query: StatementQuery, as_known: AsOf) -> Iterator[StatementRow]:
         """The balance statement's rows, streamed, by client code then currency."""
 
-    def act(
-        self, query: StatementQuery, as_known: AsOf, *, host: Sequence[HostDocumentTables] = ()
-    ) -> tuple[Decimal, list[ActLine]]:
+    def act(self, query: StatementQuery, as_known: AsOf) -> tuple[Decimal, list[ActLine]]:
         """(opening balance, the period's document rows) of ``query.client_id``."""
 
     def overdue_shipments(
-        self, as_of: AsOf, *, client_id: UUID | None = None, host: Sequence[HostDocumentTables] = ()
+        self, as_of: AsOf, *, client_id: UUID | None = None
     ) -> list[OverdueShipment]: ...
 
     def payments_received(

@@ -26,14 +26,27 @@ from crmcore.domain.balances import (
     ReconciliationAct,
     StatementQuery,
     StatementRow,
+    act_lines,
+    ageing_rows,
     bucket_labels,
     check_edges,
+    open_items,
+    overdue_shipments,
+    payments_received,
+    select_open,
+    statement_rows,
 )
-from crmcore.domain.documents import DocumentKind
+from crmcore.domain.documents import DocumentKind, HostDocuments
 from crmcore.domain.money import check_currency, money_amount
 from crmcore.errors import ValidationError
 from crmcore.ports import UnitOfWork
 from crmcore.services.base import Service
+from crmcore.services.host_documents import (
+    ask_hosts,
+    merge_ageing,
+    merge_open_items,
+    merge_statement,
+)
 from crmcore.services.refs import ClientRef, ContractRef, find_client, find_contract
 
 __all__ = ["AgeingReport", "BalanceService", "MoneySummary", "StatementTotal", "statement_totals"]
@@ -141,12 +154,29 @@ class BalanceService(Service):
             check_currency("currency", currency)
         with self._unit_of_work(writes=False) as uow:
             self._authorize("read")
-            return uow.balances.open_items(
-                point,
-                client_id=self._client_id(uow, client),
-                currency=currency,
-                overdue_only=overdue_only,
-            )
+            client_id = self._client_id(uow, client)
+            return self._open_items(uow, point, client_id, currency, overdue_only)
+
+    def _open_items(
+        self,
+        uow: UnitOfWork,
+        point: AsOf,
+        client_id: UUID | None,
+        currency: str | None,
+        overdue_only: bool,
+    ) -> list[OpenItem]:
+        """The storage's open items and the hosts' (``crmcore_documents``), merged."""
+        stored = uow.balances.open_items(
+            point, client_id=client_id, currency=currency, overdue_only=overdue_only
+        )
+        host = self._hosts(client_id, None, point.on)
+        if not host.documents:
+            return stored
+        theirs = open_items(host.documents, host.allocations, point)
+        return merge_open_items(stored, select_open(theirs, point.on, currency, overdue_only))
+
+    def _hosts(self, client_id: UUID | None, start: date | None, end: date) -> HostDocuments:
+        return ask_hosts(self._context, None if client_id is None else [client_id], start, end)
 
     def overdue(
         self,
@@ -166,7 +196,12 @@ class BalanceService(Service):
         with self._unit_of_work(writes=False) as uow:
             self._authorize("read")
             client_id = self._client_id(uow, client)
-            return uow.balances.overdue_shipments(point, client_id=client_id)
+            stored = uow.balances.overdue_shipments(point, client_id=client_id)
+        host = self._hosts(client_id, None, point.on)
+        if not host.documents:
+            return stored
+        theirs = overdue_shipments(host.documents, host.allocations, point)
+        return sorted([*stored, *theirs], key=lambda s: (s.due_on, s.number))
 
     def ageing(
         self,
@@ -185,12 +220,13 @@ class BalanceService(Service):
             check_currency("currency", currency)
         with self._unit_of_work(writes=False) as uow:
             self._authorize("read")
-            rows = uow.balances.ageing(
-                point,
-                found_edges,
-                client_id=self._client_id(uow, client),
-                currency=currency,
-            )
+            client_id = self._client_id(uow, client)
+            rows = uow.balances.ageing(point, found_edges, client_id=client_id, currency=currency)
+        host = self._hosts(client_id, None, point.on)
+        if host.documents:
+            theirs = open_items(host.documents, host.allocations, point)
+            chosen = select_open(theirs, point.on, currency, overdue_only=False)
+            rows = merge_ageing(rows, ageing_rows(chosen, point.on, found_edges))
         return AgeingReport(on=point.on, labels=bucket_labels(found_edges), rows=tuple(rows))
 
     def _query(
@@ -254,7 +290,15 @@ class BalanceService(Service):
         with self._unit_of_work(writes=False) as uow:
             self._authorize("read")
             query = self._query(uow, start, end, client, contract, currency)
-            yield from uow.balances.statement(query, point)
+            stored = uow.balances.statement(query, point)
+            host = self._hosts(query.client_id, None, end)
+            if not host.documents:
+                yield from stored
+                return
+            named = uow.clients.get_many({d.client_id for d in host.documents})
+            clients = {key: (c.code, c.name) for key, c in named.items()}
+            theirs = statement_rows(host.documents, clients, query, point)
+            yield from merge_statement(stored, theirs)
 
     def act(
         self,
@@ -288,6 +332,11 @@ class BalanceService(Service):
             self._authorize("read")
             query = self._query(uow, start, end, client, contract, currency)
             opening, lines = uow.balances.act(query, point)
+        host = self._hosts(query.client_id, None, end)
+        if host.documents:
+            their_opening, their_lines = act_lines(host.documents, query, point)
+            opening += their_opening
+            lines = sorted([*lines, *their_lines], key=lambda x: (x.issued_on, x.number, x.kind))
         assert query.client_id is not None
         return ReconciliationAct(
             client_id=query.client_id,
@@ -307,8 +356,15 @@ class BalanceService(Service):
         with self._unit_of_work(writes=False) as uow:
             self._authorize("read")
             owner = find_client(uow, client, "client")
-            items = uow.balances.open_items(point, client_id=owner.id)
+            items = self._open_items(uow, point, owner.id, None, overdue_only=False)
             payments = uow.balances.payments_received(owner.id, point, limit=5)
+        host = self._hosts(owner.id, None, point.on)
+        if host.documents:
+            payments = sorted(
+                [*payments, *payments_received(host.documents, point, 5)],
+                key=lambda p: (p.issued_on, p.number, p.document_id.int),
+                reverse=True,
+            )[:5]
         outstanding: dict[str, Decimal] = {}
         overdue: dict[str, Decimal] = {}
         advances: dict[str, Decimal] = {}

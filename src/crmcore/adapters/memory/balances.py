@@ -24,22 +24,13 @@ from crmcore.domain.balances import (
     open_items,
     overdue_shipments,
     payments_received,
+    select_open,
     statement_rows,
 )
 from crmcore.domain.contracts import StageFact
 from crmcore.domain.documents import Document, DocumentKind
-from crmcore.errors import StorageError
-from crmcore.ports import HostDocumentTables
 
 __all__ = ["Balances"]
-
-
-def _refuse_tables(host: Sequence[HostDocumentTables]) -> None:
-    if host:
-        raise StorageError(
-            "the memory backend cannot read a host's tables "
-            f"({', '.join(t.documents for t in host)}); supply documents as objects instead"
-        )
 
 
 class Balances(Repository):
@@ -60,19 +51,9 @@ class Balances(Repository):
         client_id: UUID | None = None,
         currency: str | None = None,
         overdue_only: bool = False,
-        host: Sequence[HostDocumentTables] = (),
     ) -> list[OpenItem]:
-        _refuse_tables(host)
         items = open_items(self._documents(client_id), self._allocations(), as_of)
-        return [
-            item
-            for item in items
-            if (currency is None or item.currency == currency)
-            and (
-                not overdue_only
-                or (item.kind == DocumentKind.INVOICE.value and item.days_overdue(as_of.on) > 0)
-            )
-        ]
+        return select_open(items, as_of.on, currency, overdue_only)
 
     def ageing(
         self,
@@ -81,19 +62,15 @@ class Balances(Repository):
         *,
         client_id: UUID | None = None,
         currency: str | None = None,
-        host: Sequence[HostDocumentTables] = (),
     ) -> list[AgeingRow]:
-        items = self.open_items(as_of, client_id=client_id, currency=currency, host=host)
+        items = self.open_items(as_of, client_id=client_id, currency=currency)
         return ageing_rows(items, as_of.on, edges)
 
     def statement(
         self,
         query: StatementQuery,
         as_known: AsOf,
-        *,
-        host: Sequence[HostDocumentTables] = (),
     ) -> Iterator[StatementRow]:
-        _refuse_tables(host)
         clients = {c.id: (c.code, c.name) for c in self._uow.table("clients").values()}
         return iter(statement_rows(self._documents(query.client_id), clients, query, as_known))
 
@@ -101,10 +78,7 @@ class Balances(Repository):
         self,
         query: StatementQuery,
         as_known: AsOf,
-        *,
-        host: Sequence[HostDocumentTables] = (),
     ) -> tuple[Decimal, list[ActLine]]:
-        _refuse_tables(host)
         return act_lines(self._documents(query.client_id), query, as_known)
 
     def overdue_shipments(
@@ -112,9 +86,7 @@ class Balances(Repository):
         as_of: AsOf,
         *,
         client_id: UUID | None = None,
-        host: Sequence[HostDocumentTables] = (),
     ) -> list[OverdueShipment]:
-        _refuse_tables(host)
         return overdue_shipments(self._documents(client_id), self._allocations(), as_of)
 
     def payments_received(

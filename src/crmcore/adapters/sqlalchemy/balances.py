@@ -24,7 +24,6 @@ from crmcore.adapters.sqlalchemy.fulfilment import (
     FulfilmentQueries,
     kinds_in,
     money_of,
-    refuse_host_tables,
 )
 from crmcore.domain.allocations import AsOf, OpenItem
 from crmcore.domain.balances import (
@@ -36,7 +35,6 @@ from crmcore.domain.balances import (
     bucket_starts,
 )
 from crmcore.domain.documents import DocumentKind
-from crmcore.ports import HostDocumentTables
 
 __all__ = ["Balances"]
 
@@ -101,9 +99,7 @@ class Balances(FulfilmentQueries):
         client_id: UUID | None = None,
         currency: str | None = None,
         overdue_only: bool = False,
-        host: Sequence[HostDocumentTables] = (),
     ) -> list[OpenItem]:
-        refuse_host_tables(host)
         shape = (as_of.known_at is not None, client_id is not None, currency is not None)
 
         def build() -> Any:
@@ -138,9 +134,7 @@ class Balances(FulfilmentQueries):
         *,
         client_id: UUID | None = None,
         currency: str | None = None,
-        host: Sequence[HostDocumentTables] = (),
     ) -> list[AgeingRow]:
-        refuse_host_tables(host)
         shape = (as_of.known_at is not None, client_id is not None, currency is not None)
         count = len(edges)
 
@@ -210,10 +204,7 @@ class Balances(FulfilmentQueries):
             params["currency"] = query.currency
         return params
 
-    def statement(
-        self, query: StatementQuery, as_known: AsOf, *, host: Sequence[HostDocumentTables] = ()
-    ) -> Iterator[StatementRow]:
-        refuse_host_tables(host)
+    def statement(self, query: StatementQuery, as_known: AsOf) -> Iterator[StatementRow]:
         known = as_known.known_at is not None
         filters = (
             query.client_id is not None,
@@ -250,10 +241,7 @@ class Balances(FulfilmentQueries):
                 credit=money_of(row[6]),
             )
 
-    def act(
-        self, query: StatementQuery, as_known: AsOf, *, host: Sequence[HostDocumentTables] = ()
-    ) -> tuple[Decimal, list[ActLine]]:
-        refuse_host_tables(host)
+    def act(self, query: StatementQuery, as_known: AsOf) -> tuple[Decimal, list[ActLine]]:
         d = self.t.documents
         known = as_known.known_at is not None
         filters = (

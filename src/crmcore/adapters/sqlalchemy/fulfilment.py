@@ -20,8 +20,6 @@ from crmcore.domain.allocations import AsOf
 from crmcore.domain.balances import OverdueShipment
 from crmcore.domain.contracts import StageFact
 from crmcore.domain.documents import DocumentKind, DocumentStatus, Effect
-from crmcore.errors import StorageError
-from crmcore.ports import HostDocumentTables
 
 __all__ = [
     "CREDIT",
@@ -31,7 +29,6 @@ __all__ = [
     "FulfilmentQueries",
     "kinds_in",
     "money_of",
-    "refuse_host_tables",
 ]
 
 INVOICE = DocumentKind.INVOICE.value
@@ -44,11 +41,6 @@ _SHIPS = [k.value for k in DocumentKind if k.ships]
 def money_of(cents: Any) -> Decimal:
     """Whole hundredths from the database as an amount."""
     return Decimal(int(cents or 0)).scaleb(-2)
-
-
-def refuse_host_tables(host: Sequence[HostDocumentTables]) -> None:
-    if host:
-        raise StorageError("reading a host's own document tables is not supported")
 
 
 def _values(as_of: AsOf) -> dict[str, Any]:
@@ -99,9 +91,7 @@ class FulfilmentQueries(Repository):
         as_of: AsOf,
         *,
         client_id: UUID | None = None,
-        host: Sequence[HostDocumentTables] = (),
     ) -> list[OverdueShipment]:
-        refuse_host_tables(host)
         known = as_of.known_at is not None
         d = self.t.documents
         a = self.t.allocations

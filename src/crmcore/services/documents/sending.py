@@ -10,18 +10,21 @@ from crmcore.adapters.rendering import DocumentPage, render_html, render_pdf
 from crmcore.domain.collaboration import Attachment
 from crmcore.domain.documents import Document, Recipient
 from crmcore.domain.ids import new_id
-from crmcore.domain.notifications import Message, NotificationKind
+from crmcore.domain.notifications import Message
 from crmcore.domain.signals import DocumentSent
 from crmcore.errors import StorageError, ValidationError
 from crmcore.ports import UnitOfWork
 from crmcore.services.base import Service, build
 from crmcore.services.refs import ContactRef, DocumentRef, find_contact, find_document
 
-__all__ = ["FORMATS", "DocumentSending"]
+__all__ = ["DOCUMENT_MESSAGE", "FORMATS", "DocumentSending"]
 
 #: The formats a document is sent in: an HTML page, and a PDF made from it.
 FORMATS = frozenset({"html", "pdf"})
 _MEDIA_TYPES = {"html": "text/html", "pdf": "application/pdf"}
+#: The kind of an outbox message that carries a document to a client (not an employee's
+#: notice, so no employee preference applies to it).
+DOCUMENT_MESSAGE = "document"
 
 
 class DocumentSending(Service):
@@ -95,7 +98,7 @@ class DocumentSending(Service):
             now = self._now()
             message = Message(
                 key=f"document:{found.id}:{new_id()}",
-                kind=NotificationKind.DOCUMENT.value,
+                kind=DOCUMENT_MESSAGE,
                 channel="email",
                 recipient_name=recipient.name,
                 address=recipient.address,

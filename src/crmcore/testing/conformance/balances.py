@@ -25,16 +25,19 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 from typing import Any
+from uuid import UUID
 
 import pytest
 
-from crmcore import CRM
-from crmcore.errors import ValidationError
+from crmcore import CRM, hookimpl
+from crmcore.domain.allocations import Allocation
+from crmcore.domain.documents import Document, HostDocuments
+from crmcore.errors import PluginError, ValidationError
 from crmcore.services.balances import statement_totals
 from crmcore.testing.clock import ManualClock
 from crmcore.testing.conformance.documents import money_footprint
 
-__all__ = ["BalanceConformance", "open_books"]
+__all__ = ["BalanceConformance", "HostDocumentConformance", "open_books"]
 
 D = Decimal
 ZERO = D("0.00")
@@ -303,3 +306,115 @@ class BalanceConformance:
         wide = crm.balances.ageing(as_of=date(2014, 10, 31), edges=[7, 100])
         assert wide.labels == ("not due", "1-7", "8-100", "over 100")
         assert wide.totals["UAH"].buckets == (ZERO, D("269.99"), ZERO, D("300.00"))
+
+
+class _HostLedger:
+    """A host ERP's own books, supplied through ``crmcore_documents``."""
+
+    def __init__(self, documents: list[Document], allocations: list[Allocation]) -> None:
+        self.documents = documents
+        self.allocations = allocations
+        self.asked: list[tuple[Any, ...]] = []
+
+    @hookimpl
+    def crmcore_documents(
+        self, client_ids: tuple[UUID, ...] | None, start: date | None, end: date
+    ) -> HostDocuments:
+        self.asked.append((client_ids, start, end))
+        return HostDocuments(documents=self.documents, allocations=self.allocations)
+
+
+class HostDocumentConformance:
+    """A host's own documents count in every report exactly like crmcore's."""
+
+    def test_a_hosts_documents_count_in_ageing_the_statement_the_act_and_the_summary(
+        self, crm_factory: Any, clock: ManualClock
+    ) -> None:
+        ledger = _HostLedger([], [])
+        crm = crm_factory(clock=clock, plugins=[ledger])
+        client = crm.clients.create(code="22910019", name="ДЕЛІКАТЕС ТОВ")
+        crm.documents.create(
+            "invoice",
+            client=client,
+            issued_on=date(2014, 9, 1),
+            due_on=date(2014, 9, 15),
+            lines=_line("1000"),
+        )
+        at = clock()
+        their_invoice = Document(
+            kind="invoice",
+            number="ERP-77",
+            client_id=client.id,
+            issued_on=date(2014, 9, 20),
+            due_on=date(2014, 10, 5),
+            net="500",
+            vat="100",
+            gross="600",
+            source="erp",
+            version=1,
+            created_at=at,
+            updated_at=at,
+        )
+        their_payment = Document(
+            kind="payment_in",
+            number="ERP-P-5",
+            client_id=client.id,
+            issued_on=date(2014, 10, 10),
+            net="700",
+            gross="700",
+            source="erp",
+            version=1,
+            created_at=at,
+            updated_at=at,
+        )
+        ledger.documents += [their_invoice, their_payment]
+        ledger.allocations.append(
+            Allocation(
+                source_id=their_payment.id,
+                target_id=their_invoice.id,
+                client_id=client.id,
+                currency="UAH",
+                amount="600",
+                effective_on=date(2014, 10, 10),
+                version=1,
+                created_at=at,
+                updated_at=at,
+            )
+        )
+        september = crm.balances.ageing(as_of=date(2014, 9, 30))
+        [row] = september.rows
+        assert (row.buckets, row.advances) == ((D("600.00"), D("1200.00"), ZERO, ZERO, ZERO), ZERO)
+        october = crm.balances.ageing(as_of=date(2014, 10, 31))
+        assert october.rows[0].advances == D("100.00")
+        [line] = crm.balances.statement(date(2014, 10, 1), date(2014, 10, 31))
+        assert (line.opening, line.debit, line.credit, line.closing) == (
+            D("1800.00"),
+            ZERO,
+            D("700.00"),
+            D("1100.00"),
+        )
+        act = crm.balances.act(client, date(2014, 9, 1), date(2014, 10, 31))
+        assert [x.number for x in act.lines] == ["РФ-2014-00001", "ERP-77", "ERP-P-5"]
+        assert act.closing == D("1100.00")
+        summary = crm.balances.summary(client, as_of=date(2014, 10, 31))
+        assert summary.outstanding == {"UAH": D("1200.00")}
+        assert summary.advances == {"UAH": D("100.00")}
+        assert [p.number for p in summary.last_payments] == ["ERP-P-5"]
+        assert [i.number for i in crm.balances.overdue(as_of=date(2014, 10, 31))] == [
+            "РФ-2014-00001"
+        ]
+        assert (client.id,) in {asked[0] for asked in ledger.asked}
+
+    def test_a_host_answering_something_else_is_a_plugin_error(
+        self, crm_factory: Any, clock: ManualClock
+    ) -> None:
+        class Broken:
+            @hookimpl
+            def crmcore_documents(
+                self, client_ids: tuple[UUID, ...] | None, start: date | None, end: date
+            ) -> object:
+                return ["not", "documents"]
+
+        crm = crm_factory(clock=clock, plugins=[Broken()])
+        with pytest.raises(PluginError):
+            crm.balances.ageing(as_of=date(2014, 10, 31))

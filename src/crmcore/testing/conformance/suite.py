@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from crmcore.testing.conformance.balances import BalanceConformance
+from crmcore.testing.conformance.balances import BalanceConformance, HostDocumentConformance
 from crmcore.testing.conformance.clients import ClientConformance
 from crmcore.testing.conformance.collaboration import CollaborationConformance
 from crmcore.testing.conformance.contracts import ContractConformance
@@ -55,6 +55,7 @@ class StorageConformance(
     TransactionConformance,
     DocumentConformance,
     BalanceConformance,
+    HostDocumentConformance,
     ContractConformance,
     ConformanceFixtures,
 ):
