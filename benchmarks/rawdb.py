@@ -118,6 +118,9 @@ class RawDB:
                 # the telephony benchmarks (telephony.py)
                 "calls",
                 "call_events",
+                # the money benchmarks (money.py, rawmoney.py)
+                "documents",
+                "allocations",
             )
         }
         self.new_id = _Ids()

@@ -654,6 +654,58 @@ def run_telephony_backend(
         crm.close()
 
 
+def run_money_backend(target: Target, sizes: Any, seed: int) -> tuple[list[Metric], dict[str, Any]]:
+    """The balance statement, the ageing and a client's money (money.py) on a database
+    of their own."""
+    import money  # imports crmcore: never at module level (see the imports above)
+
+    import crmcore
+
+    crm = crmcore.open(target.url, **target.open_kwargs())
+    try:
+        log(f"{target.backend}: loading the books of {sizes.clients:,} clients")
+        started = time.perf_counter()
+        dataset = money.load(crm, target, sizes, seed, log)
+        info: dict[str, Any] = {
+            "setup_seconds": round(time.perf_counter() - started, 1),
+            "load": {"rows": dataset.counts, "seconds": dataset.seconds},
+        }
+        problems = money.round_trip(crm, dataset)
+        info["round_trip_mismatches"] = problems
+        if problems:
+            raise AssertionError("loaded documents read back wrong: " + "; ".join(problems[:10]))
+        log(f"  {len(dataset.samples)} loaded documents read back through crmcore as meant")
+        results, more = money.measure(crm, target, dataset, sizes, seed)
+        info.update(more)
+        metrics = []
+        for result in results:
+            mine, theirs = result.p50
+            info[f"{result.name}_p95_ms"] = {
+                "crmcore": round(result.p("crmcore", 0.95), 3),
+                "raw": round(result.p("raw", 0.95), 3),
+            }
+            info[f"{result.name}_mismatches"] = result.mismatches
+            metrics.append(
+                Metric(
+                    result.name,
+                    "ms",
+                    mine,
+                    theirs,
+                    f"ratio <= {result.target:g}",
+                    mine <= result.target * theirs and not result.mismatches,
+                    samples=len(result.crmcore_ms),
+                )
+            )
+            log(f"  {result.name}: p95 {info[f'{result.name}_p95_ms']} ms")
+        log(
+            f"  statement of {info['statement_rows']:,} rows: peak Python memory "
+            f"{info['statement_peak_kib']:,} KiB (hand-written: {info['raw_statement_peak_kib']:,})"
+        )
+        return metrics, info
+    finally:
+        crm.close()
+
+
 # ------------------------------------------------------------------ main
 
 
@@ -733,11 +785,12 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     )
     parser.add_argument(
         "--suites",
-        default="clients,tasks,recurrence,telephony,mail",
+        default="clients,tasks,recurrence,telephony,mail,money",
         help="comma-separated: clients (import, timeline, caller-ID, search), "
         "tasks (task registry, calendar), recurrence (recurring tasks against dateutil, "
         "no database), telephony (an incoming call, a replay of call events), "
-        "mail (mbox ingest, the timeline with e-mails); default all",
+        "mail (mbox ingest, the timeline with e-mails), "
+        "money (balance statement, ageing, a client's money); default all",
     )
     parser.add_argument(
         "--seed", type=int, default=workload.DEFAULT_SEED, help="random seed of the data"
@@ -755,7 +808,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     if unknown:
         parser.error(f"unknown backend(s): {', '.join(sorted(unknown))}")
     args.suites = [s.strip() for s in args.suites.split(",") if s.strip()]
-    unknown = set(args.suites) - {"clients", "tasks", "recurrence", "telephony", "mail"}
+    unknown = set(args.suites) - {"clients", "tasks", "recurrence", "telephony", "mail", "money"}
     if unknown or not args.suites:
         parser.error(f"unknown suite(s): {', '.join(sorted(unknown)) or '(none)'}")
     return args
@@ -818,6 +871,12 @@ def _main(args: argparse.Namespace, launcher: Launcher) -> int:
             "incoming_calls": telephony_sizes.incoming_calls,
             "replay_events": telephony_sizes.replay_events,
         }
+    money_sizes: Any = None
+    if "money" in args.suites:
+        import money  # imports crmcore, as tasks does
+
+        money_sizes = money.MoneySizes.quick() if args.quick else money.MoneySizes.full()
+        all_sizes["money"] = money_sizes.as_json()
     if "recurrence" in args.suites:
         import recurrence  # imports crmcore, as tasks does
 
@@ -851,7 +910,7 @@ def _main(args: argparse.Namespace, launcher: Launcher) -> int:
         tables.append((title, metrics))
         print_table(title, metrics)
 
-    database_suites = {"clients", "tasks", "telephony", "mail"} & set(args.suites)
+    database_suites = {"clients", "tasks", "telephony", "mail", "money"} & set(args.suites)
     for backend in args.backends if database_suites else ():
         url = os.environ.get(POSTGRESQL_ENV)
         if backend == "postgresql" and not url:
@@ -949,6 +1008,20 @@ def _main(args: argparse.Namespace, launcher: Launcher) -> int:
                 [Metric(**row) for row in mail.metrics(found)],
                 f"{backend}: mail, {found['size']['messages']:,} messages of "
                 f"{found['size']['clients']:,} clients",
+            )
+        if money_sizes is not None:
+            with new_target() as target:
+                started = time.perf_counter()
+                metrics, info = run_money_backend(target, money_sizes, args.seed)
+                info["seconds"] = round(time.perf_counter() - started, 1)
+            meta["backends"].setdefault(backend, {})["money"] = info
+            rows = info["load"]["rows"]
+            record(
+                backend,
+                metrics,
+                f"{backend}: {rows['clients']:,} clients, {rows['documents']:,} documents, "
+                f"{rows['allocations']:,} allocations (load {info['setup_seconds']:.0f} s, "
+                f"total {info['seconds']:.0f} s)",
             )
 
     if "recurrence" in args.suites:

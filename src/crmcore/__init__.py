@@ -30,9 +30,15 @@ from crmcore.domain import (
     Phone,
     TimelineEntry,
 )
+from crmcore.domain.allocations import Allocation, OpenItem
+from crmcore.domain.balances import AgeingRow, ReconciliationAct, StatementRow
 from crmcore.domain.calendar import Bucket, Calendar
 from crmcore.domain.collaboration import Attachment, Comment, Link
+from crmcore.domain.contracts import Contract, PlanFact, Stage
+from crmcore.domain.documents import Document, DocumentKind, DocumentLine
 from crmcore.domain.fields import FieldDefinition, FieldType
+from crmcore.domain.money import Money
+from crmcore.domain.products import Product
 from crmcore.domain.projects import Project
 from crmcore.domain.tasks import (
     Dependency,
@@ -49,8 +55,10 @@ from crmcore.domain.tasks import (
 )
 from crmcore.hookspecs import hookimpl
 from crmcore.plotting import Gantt
+from crmcore.services.balances import AgeingReport, MoneySummary, StatementTotal, statement_totals
 from crmcore.services.cards import ClientCard
 from crmcore.services.clients import MergeResult
+from crmcore.services.contracts import ContractPlan
 from crmcore.services.events import ImportReport
 from crmcore.services.tasks import ScheduleConflict, TaskCard
 
@@ -62,6 +70,9 @@ __all__ = [
     "Actor",
     "Address",
     "AddressKind",
+    "AgeingReport",
+    "AgeingRow",
+    "Allocation",
     "Attachment",
     "Bucket",
     "Calendar",
@@ -73,9 +84,14 @@ __all__ = [
     "ClientKind",
     "Comment",
     "ContactPerson",
+    "Contract",
+    "ContractPlan",
     "Dependency",
     "DependencyKind",
     "Direction",
+    "Document",
+    "DocumentKind",
+    "DocumentLine",
     "Employee",
     "Event",
     "EventCategory",
@@ -89,12 +105,21 @@ __all__ = [
     "ImportReport",
     "Link",
     "MergeResult",
+    "Money",
+    "MoneySummary",
+    "OpenItem",
     "Page",
     "Phone",
+    "PlanFact",
     "Priority",
+    "Product",
     "ProgressMode",
     "Project",
+    "ReconciliationAct",
     "ScheduleConflict",
+    "Stage",
+    "StatementRow",
+    "StatementTotal",
     "Task",
     "TaskCard",
     "TaskSort",
@@ -105,4 +130,5 @@ __all__ = [
     "errors",
     "hookimpl",
     "open",
+    "statement_totals",
 ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import zoneinfo
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -21,11 +22,14 @@ from crmcore.errors import PluginError, StorageError, ValidationError
 from crmcore.plugins import plugin_manager
 from crmcore.ports import Channel, Storage, StorageOptions, UnitOfWork
 from crmcore.services import wiring
+from crmcore.services.balances import BalanceService
 from crmcore.services.calendars import CalendarService
 from crmcore.services.cards import CardService
 from crmcore.services.clients import ClientService, ContactService
 from crmcore.services.collaboration import AttachmentService, DiscussionService, LinkService
 from crmcore.services.context import Context, Runtime, unit_of_work
+from crmcore.services.contracts import ContractService
+from crmcore.services.documents import AllocationService, DocumentService
 from crmcore.services.employees import EmployeeService
 from crmcore.services.event_types import EventTypeService
 from crmcore.services.events import EventService
@@ -33,6 +37,7 @@ from crmcore.services.fields import FieldService
 from crmcore.services.history import HistoryService
 from crmcore.services.mail import MailService
 from crmcore.services.notifications import NotificationService
+from crmcore.services.products import ProductService
 from crmcore.services.projects import ProjectService
 from crmcore.services.refs import find_employee
 from crmcore.services.reminders import ReminderService
@@ -77,6 +82,11 @@ class CRM:
         self.notifications = NotificationService(context)
         self.calendar = CalendarService(context)
         self.mail = MailService(context)
+        self.products = ProductService(context)
+        self.contracts = ContractService(context)
+        self.documents = DocumentService(context)
+        self.allocations = AllocationService(context)
+        self.balances = BalanceService(context)
 
     @property
     def actor(self) -> Actor:
@@ -152,6 +162,7 @@ def open(
     schema: str | None = None,
     upgrade: bool = True,
     phone_region: str = "UA",
+    time_zone: str = "Europe/Kyiv",
     clock: Callable[[], datetime] | None = None,
     plugins: Iterable[object] = (),
     attachments: str | None = None,
@@ -171,6 +182,8 @@ def open(
         schema: database schema for crmcore's tables (PostgreSQL).
         upgrade: create or migrate the schema to the current revision.
         phone_region: region for phone numbers written without a country code.
+        time_zone: the company's IANA time zone: the day "today" is for
+            overdue invoices, ageing and money reports.
         clock: returns the current tz-aware time; tests pass a fixed one.
         plugins: extra plugin objects or modules for this CRM only.
         channels: notification channels for this CRM (objects with a ``name``
@@ -208,6 +221,10 @@ def open(
         raise ValidationError(
             "telephony", f"must be TelephonySettings, not {type(telephony).__name__}"
         )
+    try:
+        zoneinfo.ZoneInfo(time_zone)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError, TypeError):
+        raise ValidationError("time_zone", f"{time_zone!r} is not an IANA time zone") from None
     if url is None and engine is None:
         url = "memory://"
     manager = plugin_manager(plugins)
@@ -235,6 +252,7 @@ def open(
         plugins=manager,
         clock=clock or _utc_now,
         phone_region=phone_region,
+        time_zone=time_zone,
         blobs=blobs,
         channels=_channels(manager, channels),
         subscribers=wiring.SUBSCRIBERS,

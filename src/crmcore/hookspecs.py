@@ -15,7 +15,11 @@ from typing import TYPE_CHECKING, Any
 import pluggy
 
 if TYPE_CHECKING:
+    from datetime import date
+    from uuid import UUID
+
     from crmcore.domain import Actor, EventType
+    from crmcore.domain.documents import HostDocuments
     from crmcore.ports import BlobStore, Channel, PhoneGateway, Storage, StorageOptions
 
 __all__ = ["hookimpl", "hookspec"]
@@ -114,6 +118,30 @@ def crmcore_screen_pop(screen_pop: Any) -> None:
     ``screen_pop`` is a :class:`crmcore.services.telephony.ScreenPop`
     (``as_dict()`` gives it as JSON-ready data).  An exception raised here
     reaches the caller of ``handle``; the event stays stored.
+
+    Every implementation is called.
+    """
+
+
+# --- documents ---------------------------------------------------------------
+
+
+@hookspec
+def crmcore_documents(
+    client_ids: tuple[UUID, ...] | None, start: date | None, end: date
+) -> HostDocuments | None:
+    """Supply a host ERP's own invoices, payments, shipments and credit notes.
+
+    Called whenever crmcore counts money: open items and overdue invoices,
+    overdue shipments, ageing, the balance statement, the reconciliation act
+    and a client's money summary.  ``client_ids`` are the crmcore clients
+    asked about (None: all of them); ``start`` and ``end`` bound the dates
+    wanted (``start`` None: from the beginning).  Return
+    :class:`crmcore.domain.documents.HostDocuments` — the documents as
+    :class:`~crmcore.domain.documents.Document` objects with ``source`` set
+    to the host's name and ``client_id`` to the crmcore client, and the
+    allocations between them — or None when you have nothing.  They count
+    exactly like crmcore's own documents, as of the report's date.
 
     Every implementation is called.
     """

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import zoneinfo
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any, TypeVar
 from uuid import UUID
@@ -87,6 +87,18 @@ def aware_datetime(*, optional: bool = False) -> Validator:
             raise ValidationError(attribute.name, f"must be datetime, not {type(value).__name__}")
         if value.tzinfo is None or value.utcoffset() is None:
             raise ValidationError(attribute.name, "must be timezone-aware (got a naive datetime)")
+
+    return check
+
+
+def day(*, optional: bool = False) -> Validator:
+    """A calendar date, not a datetime: money is dated by day."""
+
+    def check(_: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+        if value is None and optional:
+            return
+        if not isinstance(value, date) or isinstance(value, datetime):
+            raise ValidationError(attribute.name, f"must be a date, not {type(value).__name__}")
 
     return check
 

@@ -25,7 +25,7 @@ __all__ = [
 ]
 
 #: Kinds of entity that comments, links, attachments and user fields attach to.
-ENTITY_KINDS = frozenset({"client", "contact", "event", "task", "project"})
+ENTITY_KINDS = frozenset({"client", "contact", "event", "task", "project", "document"})
 
 #: Kinds a link may point at; a host's documents are named by their own kinds.
 _KIND = re.compile(r"^[a-z][a-z0-9_]{0,31}$")

@@ -26,6 +26,7 @@ __all__ = [
     "IN_APP",
     "MAX_ATTEMPTS",
     "Delivery",
+    "DeliveryFile",
     "InboxItem",
     "Message",
     "MessageStatus",
@@ -101,6 +102,15 @@ _KIND_LABELS = {
 
 
 @attrs.frozen(kw_only=True)
+class DeliveryFile:
+    """A file a message carries (a rendered invoice), with its content."""
+
+    name: str
+    media_type: str
+    content: bytes
+
+
+@attrs.frozen(kw_only=True)
 class Delivery:
     """One message as a channel receives it.
 
@@ -110,7 +120,7 @@ class Delivery:
             channel whose provider accepts an idempotency key (an SMS
             gateway, an e-mail ``Message-ID``) can make a retry after a
             crash harmless.
-        kind: a :class:`NotificationKind` value.
+        kind: a :class:`NotificationKind` value, or ``"document"`` for a document sent to a client.
         channel: the channel's name (``"email"``, ``"sms"``, ``"in_app"``, ...).
         recipient_id: the employee it is for.
         recipient_name: the employee's name, for a greeting or an address line.
@@ -123,6 +133,7 @@ class Delivery:
         in_reply_to, references: the ids (normalized, no angle brackets) of
             the e-mail a reply answers and of its thread, for ``In-Reply-To``
             and ``References``; empty for a notice.
+        files: the files to attach (a channel that cannot carry files ignores them).
     """
 
     key: str = attrs.field(validator=check.text(max_length=200))
@@ -139,6 +150,7 @@ class Delivery:
     attempt: int = 1
     in_reply_to: str | None = None
     references: tuple[str, ...] = ()
+    files: tuple[DeliveryFile, ...] = ()
 
 
 class MessageStatus(enum.StrEnum):
@@ -201,9 +213,11 @@ class Message(Record):
     references: tuple[str, ...] = attrs.field(
         default=(), converter=check.as_tuple, validator=check.tuple_of(str)
     )
+    #: The stored attachments (:class:`~crmcore.domain.collaboration.Attachment` ids) it carries.
+    attachments: tuple[UUID, ...] = attrs.field(default=(), converter=check.as_tuple)
 
-    def delivery(self) -> Delivery:
-        """What the channel is given for the current attempt."""
+    def delivery(self, files: tuple[DeliveryFile, ...] = ()) -> Delivery:
+        """What the channel is given for the current attempt, with the attachments' files."""
         return Delivery(
             key=self.key,
             kind=self.kind,
@@ -219,6 +233,7 @@ class Message(Record):
             attempt=self.attempts,
             in_reply_to=self.in_reply_to,
             references=self.references,
+            files=files,
         )
 
 

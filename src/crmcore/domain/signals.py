@@ -17,6 +17,7 @@ from uuid import UUID
 import attrs
 
 from crmcore.domain.collaboration import Comment
+from crmcore.domain.documents import Document
 from crmcore.domain.employees import Employee
 from crmcore.domain.events import Event
 from crmcore.domain.notifications import Message
@@ -26,6 +27,8 @@ from crmcore.domain.telephony import Callback
 __all__ = [
     "CallMissed",
     "CommentWritten",
+    "DocumentIssued",
+    "DocumentSent",
     "EventChanged",
     "EventsLogged",
     "ExecutorsAssigned",
@@ -130,3 +133,19 @@ class MessageSent:
     (``provider_id`` is what the channel answered, an e-mail's ``Message-ID``)."""
 
     message: Message
+
+
+@attrs.frozen
+class DocumentIssued:
+    """A sales document was issued (made as issued, or a draft issued later)."""
+
+    document: Document
+
+
+@attrs.frozen
+class DocumentSent:
+    """A document was queued to be e-mailed to ``address``, with ``files`` attached."""
+
+    document: Document
+    address: str
+    files: tuple[str, ...]

@@ -17,10 +17,14 @@ memory and SQL backends.
 
 from __future__ import annotations
 
+from crmcore.ports.allocations import AllocationRepository
+from crmcore.ports.balances import BalanceRepository
 from crmcore.ports.blobs import BlobInfo, BlobStore
 from crmcore.ports.calls import CallEventRepository, CallRepository
 from crmcore.ports.channels import Channel
 from crmcore.ports.clients import ClientRepository, ContactRepository
+from crmcore.ports.contracts import ContractRepository, StageRepository
+from crmcore.ports.documents import DocumentLineRepository, DocumentRepository
 from crmcore.ports.employees import EmployeeRepository
 from crmcore.ports.events import EventRepository, EventTypeRepository
 from crmcore.ports.fields import FieldValueRepository
@@ -33,6 +37,7 @@ from crmcore.ports.mail import (
     MailThreadIdRepository,
 )
 from crmcore.ports.notifications import InboxRepository, MessageRepository, PreferenceRepository
+from crmcore.ports.products import ProductRepository
 from crmcore.ports.projects import ProjectRepository
 from crmcore.ports.records import RecordRepository
 from crmcore.ports.reminders import ReminderRepository
@@ -42,6 +47,8 @@ from crmcore.ports.tasks import ExecutorRepository, TaskRepository, WorkLogRepos
 from crmcore.ports.timeline import TimelineRepository
 
 __all__ = [
+    "AllocationRepository",
+    "BalanceRepository",
     "BlobInfo",
     "BlobStore",
     "CallEventRepository",
@@ -49,6 +56,9 @@ __all__ = [
     "Channel",
     "ClientRepository",
     "ContactRepository",
+    "ContractRepository",
+    "DocumentLineRepository",
+    "DocumentRepository",
     "EmployeeRepository",
     "EventRepository",
     "EventTypeRepository",
@@ -63,10 +73,12 @@ __all__ = [
     "MessageRepository",
     "PhoneGateway",
     "PreferenceRepository",
+    "ProductRepository",
     "ProjectRepository",
     "RecordRepository",
     "ReminderRepository",
     "SeriesRepository",
+    "StageRepository",
     "Storage",
     "StorageOptions",
     "TaskRepository",

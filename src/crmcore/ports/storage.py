@@ -7,10 +7,14 @@ from typing import Any, Protocol
 
 import attrs
 
+from crmcore.ports.allocations import AllocationRepository
+from crmcore.ports.balances import BalanceRepository
 from crmcore.ports.calendars import SubscriptionRepository, SyncedItemRepository
 from crmcore.ports.calls import CallEventRepository, CallRepository
 from crmcore.ports.clients import ClientRepository, ContactRepository
 from crmcore.ports.collaboration import AttachmentRepository, CommentRepository, LinkRepository
+from crmcore.ports.contracts import ContractRepository, StageRepository
+from crmcore.ports.documents import DocumentLineRepository, DocumentRepository
 from crmcore.ports.employees import EmployeeRepository
 from crmcore.ports.events import EventRepository, EventTypeRepository
 from crmcore.ports.fields import FieldDefinitionRepository, FieldValueRepository
@@ -22,6 +26,7 @@ from crmcore.ports.mail import (
     MailThreadIdRepository,
 )
 from crmcore.ports.notifications import InboxRepository, MessageRepository, PreferenceRepository
+from crmcore.ports.products import ProductRepository
 from crmcore.ports.projects import ProjectRepository
 from crmcore.ports.reminders import ReminderRepository
 from crmcore.ports.series import SeriesRepository
@@ -69,6 +74,13 @@ class UnitOfWork(Protocol):
     mail_thread_ids: MailThreadIdRepository
     mail_aliases: MailAliasRepository
     mailbox_states: MailboxStateRepository
+    products: ProductRepository
+    contracts: ContractRepository
+    stages: StageRepository
+    documents: DocumentRepository
+    document_lines: DocumentLineRepository
+    allocations: AllocationRepository
+    balances: BalanceRepository
 
     def __enter__(self) -> UnitOfWork: ...
 

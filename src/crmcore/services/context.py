@@ -11,10 +11,11 @@ of its own.  Both lists are put together in :mod:`crmcore.services.wiring`.
 
 from __future__ import annotations
 
+import zoneinfo
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager
 from contextvars import ContextVar
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 from uuid import UUID
 
@@ -49,6 +50,7 @@ class Runtime:
     clock: Callable[[], datetime]
     phone_region: str
     blobs: BlobStore | None = None
+    time_zone: str = "Europe/Kyiv"
     channels: Mapping[str, Channel] = attrs.field(factory=dict)
     subscribers: Mapping[type, tuple[Subscriber, ...]] = attrs.field(factory=dict)
     jobs: tuple[tuple[str, Job], ...] = ()
@@ -91,6 +93,10 @@ class Context:
         if now.tzinfo is None or now.utcoffset() is None:
             raise PluginError("the clock returned a naive datetime; it must be timezone-aware")
         return now.astimezone(UTC)
+
+    def today(self) -> date:
+        """Today's date in the company's time zone: what "overdue" and "as of today" mean."""
+        return self.now().astimezone(zoneinfo.ZoneInfo(self.runtime.time_zone)).date()
 
     def now_or(self, now: datetime | None, field: str = "now") -> datetime:
         """``now`` as given by a caller (checked to be tz-aware), or the clock's time."""

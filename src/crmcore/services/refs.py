@@ -10,6 +10,9 @@ from typing import Any, TypeVar
 from uuid import UUID
 
 from crmcore.domain import Client, ContactPerson, Employee, Event, EventType
+from crmcore.domain.contracts import Contract
+from crmcore.domain.documents import Document
+from crmcore.domain.products import Product
 from crmcore.domain.projects import Project
 from crmcore.domain.tasks import Executor, Task
 from crmcore.errors import NotFound, ValidationError
@@ -19,21 +22,27 @@ __all__ = [
     "ENTITY_TYPES",
     "ClientRef",
     "ContactRef",
+    "ContractRef",
+    "DocumentRef",
     "EmployeeRef",
     "EntityRef",
     "EventTypeRef",
     "ExecutorRef",
+    "ProductRef",
     "ProjectRef",
     "TaskRef",
     "find_active_employee",
     "find_by_id",
     "find_client",
     "find_contact",
+    "find_contract",
+    "find_document",
     "find_employee",
     "find_entity",
     "find_event_type",
     "find_executor",
     "find_parties",
+    "find_product",
     "find_project",
     "find_task",
     "find_usable_event_type",
@@ -47,10 +56,14 @@ EmployeeRef = Employee | UUID | str
 EventTypeRef = EventType | str
 ProjectRef = Project | UUID | str
 TaskRef = Task | UUID
+ProductRef = Product | UUID | str
+#: A contract, its id or its number.
+ContractRef = Contract | UUID | str
+DocumentRef = Document | UUID
 ExecutorRef = Executor | UUID
 #: An entity that comments, links, attachments and user fields attach to: the
 #: entity itself, or its kind and id (``("task", task_id)``).
-EntityRef = Client | ContactPerson | Event | Task | Project | tuple[str, UUID]
+EntityRef = Client | ContactPerson | Event | Task | Project | Document | tuple[str, UUID]
 
 #: The kind name of each entity type that comments, links, attachments and user fields serve.
 ENTITY_TYPES: dict[type, str] = {
@@ -59,6 +72,7 @@ ENTITY_TYPES: dict[type, str] = {
     Event: "event",
     Task: "task",
     Project: "project",
+    Document: "document",
 }
 
 
@@ -150,6 +164,19 @@ def find_project(uow: UnitOfWork, ref: ProjectRef, field: str | None = None) -> 
     return _resolve(uow.projects, ref, "project", Project, field)  # type: ignore[no-any-return]
 
 
+def find_product(uow: UnitOfWork, ref: ProductRef, field: str | None = None) -> Product:
+    return _resolve(uow.products, ref, "product", Product, field)  # type: ignore[no-any-return]
+
+
+def find_contract(uow: UnitOfWork, ref: ContractRef, field: str | None = None) -> Contract:
+    """The stored contract, named by itself, its id or its number."""
+    return _resolve(uow.contracts, ref, "contract", Contract, field)  # type: ignore[no-any-return]
+
+
+def find_document(uow: UnitOfWork, ref: DocumentRef, field: str | None = None) -> Document:
+    return find_by_id(uow.documents, ref, "document", Document, field)
+
+
 def find_by_id(
     repository: Any, ref: object, kind: str, entity_type: type[T], field: str | None = None
 ) -> T:
@@ -192,6 +219,7 @@ def find_entity(uow: UnitOfWork, ref: object, field: str = "entity") -> tuple[st
         "event": uow.events,
         "task": uow.tasks,
         "project": uow.projects,
+        "document": uow.documents,
     }
     if kind not in repositories:
         allowed = ", ".join(sorted(repositories))

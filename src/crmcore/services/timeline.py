@@ -17,6 +17,8 @@ from crmcore.domain import Client, Event, Page, TimelineEntry, TimelineFilter
 from crmcore.domain.search import MAX_LIMIT
 from crmcore.domain.signals import (
     CommentWritten,
+    DocumentIssued,
+    DocumentSent,
     EventChanged,
     EventsLogged,
     TaskCreated,
@@ -170,6 +172,44 @@ def show_task_created(context: Context, uow: UnitOfWork, signal: TaskCreated) ->
     """A new task for a client shows with its status."""
     task = signal.task
     _show_task(context, uow, task, "task", task.name, task.status.label)
+
+
+def show_document(context: Context, uow: UnitOfWork, signal: DocumentIssued) -> None:
+    """An issued document shows on its client's timeline with its total."""
+    document = signal.document
+    uow.timeline.add_many(
+        [
+            TimelineEntry(
+                client_id=document.client_id,
+                occurred_at=context.now(),
+                kind="document",
+                source_id=document.id,
+                title=document.title,
+                summary=str(document.total),
+                employee_id=context.actor.employee_id,
+                contact_id=document.contact_id,
+            )
+        ]
+    )
+
+
+def show_document_sent(context: Context, uow: UnitOfWork, signal: DocumentSent) -> None:
+    """A document e-mailed to the client shows on its timeline: to whom, which files."""
+    document = signal.document
+    uow.timeline.add_many(
+        [
+            TimelineEntry(
+                client_id=document.client_id,
+                occurred_at=context.now(),
+                kind="document_sent",
+                source_id=document.id,
+                title=f"Надіслано: {document.title}",
+                summary=f"{signal.address}: {', '.join(signal.files)}",
+                employee_id=context.actor.employee_id,
+                contact_id=document.contact_id,
+            )
+        ]
+    )
 
 
 def show_task_status(context: Context, uow: UnitOfWork, signal: TaskStatusChanged) -> None:

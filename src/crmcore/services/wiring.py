@@ -18,6 +18,8 @@ from collections.abc import Mapping
 from crmcore.domain.signals import (
     CallMissed,
     CommentWritten,
+    DocumentIssued,
+    DocumentSent,
     EventChanged,
     EventsLogged,
     ExecutorsAssigned,
@@ -42,6 +44,8 @@ SUBSCRIBERS: Mapping[type, tuple[Subscriber, ...]] = {
     TaskRescheduled: (reminders.due_anew_when_moved,),
     CommentWritten: (timeline.show_comment, notices.announce_mentions),
     EventsLogged: (timeline.show_logged_events,),
+    DocumentIssued: (timeline.show_document,),
+    DocumentSent: (timeline.show_document_sent,),
     EventChanged: (timeline.show_event,),
     CallMissed: (notices.announce_missed_call, set_callback_task),
     MissedCallAnswered: (withdraw_callback_task,),

@@ -6,16 +6,21 @@ import threading
 from types import TracebackType
 from typing import Any
 
+from crmcore.adapters.memory.allocations import Allocations
+from crmcore.adapters.memory.balances import Balances
 from crmcore.adapters.memory.calendars import Subscriptions, SyncedItems
 from crmcore.adapters.memory.calls import CallEvents, Calls
 from crmcore.adapters.memory.clients import Clients, Contacts
 from crmcore.adapters.memory.collaboration import Attachments, Comments, Links
+from crmcore.adapters.memory.contracts import Contracts, Stages
+from crmcore.adapters.memory.documents import DocumentLines, Documents
 from crmcore.adapters.memory.employees import Employees
 from crmcore.adapters.memory.events import Events, EventTypes
 from crmcore.adapters.memory.fields import FieldDefinitions, FieldValues
 from crmcore.adapters.memory.history import History
 from crmcore.adapters.memory.mail import MailAliases, MailboxStates, MailMessages, MailThreadIds
 from crmcore.adapters.memory.notifications import Inbox, Messages, Preferences
+from crmcore.adapters.memory.products import Products
 from crmcore.adapters.memory.projects import Projects
 from crmcore.adapters.memory.reminders import Reminders
 from crmcore.adapters.memory.series import SeriesRecords
@@ -58,6 +63,12 @@ _TABLES = (
     "mail_thread_ids",
     "mail_aliases",
     "mailbox_states",
+    "products",
+    "contracts",
+    "stages",
+    "documents",
+    "document_lines",
+    "allocations",
 )
 
 
@@ -131,6 +142,13 @@ class MemoryUnitOfWork:
         self.mail_thread_ids = MailThreadIds(self)
         self.mail_aliases = MailAliases(self)
         self.mailbox_states = MailboxStates(self)
+        self.products = Products(self)
+        self.contracts = Contracts(self)
+        self.stages = Stages(self)
+        self.documents = Documents(self)
+        self.document_lines = DocumentLines(self)
+        self.allocations = Allocations(self)
+        self.balances = Balances(self)
 
     def table(self, name: str, *, write: bool = False) -> dict[Any, Any]:
         if name in self._copies:

@@ -81,4 +81,18 @@ def compose(
             message["References"] = " ".join(references)
     message["X-Crmcore-Key"] = quote(delivery.key, safe=_KEY_SAFE)
     message.set_content(delivery.body)
+    for file in delivery.files:
+        main, _, sub = file.media_type.partition("/")
+        if main == "text":
+            # Text goes as UTF-8 text, so mail readers show Cyrillic as written.
+            message.add_attachment(
+                file.content.decode("utf-8", "replace"),
+                subtype=sub or "plain",
+                charset="utf-8",
+                filename=file.name,
+            )
+        else:
+            message.add_attachment(
+                file.content, maintype=main, subtype=sub or "octet-stream", filename=file.name
+            )
     return message

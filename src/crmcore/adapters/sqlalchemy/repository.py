@@ -14,7 +14,7 @@ import enum
 import types
 import typing
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any, ClassVar, Generic, Protocol, TypeVar
 from uuid import UUID
@@ -123,7 +123,6 @@ class Repository:
 # --- generic records -------------------------------------------------------------
 
 Convert = Callable[[Any], Any]
-_HUNDRED = Decimal(100)
 _MICROSECOND = timedelta(microseconds=1)
 
 
@@ -175,12 +174,13 @@ def _json_conversions(annotation: Any, codec: Codec) -> tuple[Convert, Convert]:
     return (lambda value: codec.json_in(into(value)), lambda value: out(codec.json_out(value)))
 
 
-def _conversions(annotation: Any, codec: Codec) -> tuple[Convert, Convert]:
-    """(into the database, out of it) for a field of type ``annotation``."""
+def _conversions(annotation: Any, codec: Codec, places: int = 2) -> tuple[Convert, Convert]:
+    """(into the database, out of it) for a field of type ``annotation``; a Decimal
+    field keeps ``places`` decimal places."""
     args = typing.get_args(annotation)
     if _is_optional(annotation):
         (inner,) = [arg for arg in args if arg is not type(None)]
-        into, out = _conversions(inner, codec)
+        into, out = _conversions(inner, codec, places)
         return _optional(into), _optional(out)
     if attrs.has(annotation):
         return _json_conversions(annotation, codec)
@@ -212,8 +212,12 @@ def _conversions(annotation: Any, codec: Codec) -> tuple[Convert, Convert]:
     if annotation is datetime:
         return codec.moment_in, codec.moment_out
     if annotation is Decimal:
-        # Whole hundredths: exact on every database, and summable in SQL.
-        return (lambda value: int(value * _HUNDRED), lambda value: Decimal(value).scaleb(-2))
+        # Whole hundredths (thousandths of a quantity, ...): exact on every database, and
+        # summable in SQL.
+        scale = Decimal(10) ** places
+        return (lambda value: int(value * scale), lambda value: Decimal(value).scaleb(-places))
+    if annotation is date:
+        return codec.day_in, codec.day_out
     if annotation is timedelta:
         return (lambda value: value // _MICROSECOND, lambda value: timedelta(microseconds=value))
     if annotation is bool:
@@ -247,8 +251,12 @@ class Mapper(Generic[T]):
         hints = typing.get_type_hints(entity_type)
         self.entity_type = entity_type
         self.table = table
-        self.names = [field.name for field in attrs.fields(entity_type)]  # type: ignore[arg-type]
-        pairs = [_conversions(hints[name], codec) for name in self.names]
+        fields = attrs.fields(entity_type)  # type: ignore[arg-type]
+        self.names = [field.name for field in fields]
+        pairs = [
+            _conversions(hints[field.name], codec, field.metadata.get("places", 2))
+            for field in fields
+        ]
         self.into = [pair[0] for pair in pairs]
         self.out = [pair[1] for pair in pairs]
         self.derived = dict(derived or {})

@@ -9,10 +9,11 @@ datetimes as fixed-width UTC text, PostgreSQL gets native values.
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
-from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
-from datetime import UTC, datetime
+from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
+from datetime import UTC, date, datetime
 from functools import lru_cache
 from operator import itemgetter
 from typing import Any, TypeVar
@@ -27,6 +28,8 @@ T = TypeVar("T")
 
 
 _NAMED_PARAMETER = re.compile(r"%\((\w+)\)s")
+#: Rows fetched at a time from a streamed query.
+_STREAM_BATCH = 2000
 
 
 class _SqliteMoments:
@@ -76,6 +79,10 @@ class Codec:
                 value + "+00:00"
             )
             self.json_out: Callable[[Any], Any] = json.loads
+            # Dates as ISO text, as SQLAlchemy's Date stores them on SQLite: text order is
+            # date order, so the money reports compare and group them in SQL.
+            self.day_in: Callable[[date], Any] = date.isoformat
+            self.day_out: Callable[[Any], date] = date.fromisoformat
         else:
             from psycopg.types.json import Json
 
@@ -85,6 +92,8 @@ class Codec:
             self.uuid_out = _same
             self.moment_out = lambda value: value.astimezone(UTC)
             self.json_out = _same
+            self.day_in = _same
+            self.day_out = _same
 
     def uuid_or_none_in(self, value: UUID | None) -> Any:
         return None if value is None else self.uuid_in(value)
@@ -130,6 +139,7 @@ class Statements:
     def __init__(self, engine: Engine) -> None:
         self._dialect = engine.dialect
         self._compiled: dict[Hashable, _Compiled] = {}
+        self._streams = itertools.count(1)
 
     def _prepare(self, key: Hashable, build: Callable[[], Any]) -> _Compiled:
         found = self._compiled.get(key)
@@ -162,6 +172,32 @@ class Statements:
         try:
             cursor.execute(statement.sql, statement.arguments(params))
             return list(cursor.fetchall())
+        finally:
+            cursor.close()
+
+    def stream(
+        self,
+        db: Connection,
+        key: Hashable,
+        build: Callable[[], Any],
+        params: Mapping[str, Any],
+    ) -> Iterator[Sequence[Any]]:
+        """Run a query and yield its rows as the cursor fetches them, a batch at a time.
+
+        PostgreSQL gets a server-side cursor, so a report of any size is never
+        held whole in memory; SQLite's cursor steps through its rows anyway.
+        """
+        statement = self._prepare(key, build)
+        dbapi = db.connection.dbapi_connection
+        assert dbapi is not None
+        if self._dialect.name == "postgresql":
+            cursor = dbapi.cursor(name=f"crmcore_stream_{next(self._streams)}")
+        else:
+            cursor = dbapi.cursor()
+        try:
+            cursor.execute(statement.sql, statement.arguments(params))
+            while rows := cursor.fetchmany(_STREAM_BATCH):
+                yield from rows
         finally:
             cursor.close()
 

@@ -9,16 +9,21 @@ from typing import Any, Protocol
 from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import OperationalError
 
+from crmcore.adapters.sqlalchemy.allocations import Allocations
+from crmcore.adapters.sqlalchemy.balances import Balances
 from crmcore.adapters.sqlalchemy.calendars import Subscriptions, SyncedItems
 from crmcore.adapters.sqlalchemy.calls import CallEvents, Calls
 from crmcore.adapters.sqlalchemy.clients import Clients, Contacts
 from crmcore.adapters.sqlalchemy.collaboration import Attachments, Comments, Links
+from crmcore.adapters.sqlalchemy.contracts import Contracts, Stages
+from crmcore.adapters.sqlalchemy.documents import DocumentLines, Documents
 from crmcore.adapters.sqlalchemy.employees import Employees
 from crmcore.adapters.sqlalchemy.events import Events, EventTypes
 from crmcore.adapters.sqlalchemy.fields import FieldDefinitions, FieldValues
 from crmcore.adapters.sqlalchemy.history import History
 from crmcore.adapters.sqlalchemy.mail import MailAliases, MailboxStates, MailMessages, MailThreadIds
 from crmcore.adapters.sqlalchemy.notifications import Inbox, Messages, Preferences
+from crmcore.adapters.sqlalchemy.products import Products
 from crmcore.adapters.sqlalchemy.projects import Projects
 from crmcore.adapters.sqlalchemy.reminders import Reminders
 from crmcore.adapters.sqlalchemy.series import SeriesRecords
@@ -96,6 +101,13 @@ class SQLUnitOfWork:
         self.mail_thread_ids = MailThreadIds(self, t)
         self.mail_aliases = MailAliases(self, t)
         self.mailbox_states = MailboxStates(self, t)
+        self.products = Products(self, t)
+        self.contracts = Contracts(self, t)
+        self.stages = Stages(self, t)
+        self.documents = Documents(self, t)
+        self.document_lines = DocumentLines(self, t)
+        self.allocations = Allocations(self, t)
+        self.balances = Balances(self, t)
 
     def mapper(self, name: str, build: Callable[[], Any]) -> Any:
         """The record mapper of one table, built once per storage."""

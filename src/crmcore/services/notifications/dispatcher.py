@@ -18,6 +18,7 @@ import attrs
 from crmcore.domain.notifications import (
     IN_APP,
     MAX_ATTEMPTS,
+    DeliveryFile,
     InboxItem,
     Message,
     MessageStatus,
@@ -81,12 +82,34 @@ def deliver(context: Context, message: Message, now: datetime) -> MessageStatus:
         return settle(context, message, now, None, None)
     channel = context.runtime.channels[message.channel]
     try:
-        provider_id = channel.deliver(message.delivery())
+        provider_id = channel.deliver(message.delivery(_files(context, message)))
     except DeliveryError as error:
         return settle(context, message, now, error.problem, None, permanent=error.permanent)
     except Exception as error:  # a channel plugin's failure is recorded, never lost
         return settle(context, message, now, f"{type(error).__name__}: {error}", None)
     return settle(context, message, now, None, provider_id)
+
+
+def _files(context: Context, message: Message) -> tuple[DeliveryFile, ...]:
+    """The contents of the attachments a message carries, read from the attachment store."""
+    if not message.attachments:
+        return ()
+    store = context.runtime.blobs
+    if store is None:
+        raise DeliveryError("the message carries files but no attachment store is open")
+    with context.unit_of_work(writes=False) as uow:
+        stored = [uow.attachments.get(key) for key in message.attachments]
+    files = []
+    for attachment in stored:
+        if attachment is None:
+            raise DeliveryError("a file the message carries was deleted", permanent=True)
+        with store.open(attachment.sha256) as content:
+            files.append(
+                DeliveryFile(
+                    name=attachment.name, media_type=attachment.media_type, content=content.read()
+                )
+            )
+    return tuple(files)
 
 
 def settle(

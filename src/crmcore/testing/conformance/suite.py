@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from crmcore.testing.conformance.balances import BalanceConformance, HostDocumentConformance
 from crmcore.testing.conformance.click_to_call import ClickToCallConformance
 from crmcore.testing.conformance.clients import ClientConformance
 from crmcore.testing.conformance.collaboration import CollaborationConformance
+from crmcore.testing.conformance.contracts import ContractConformance
 from crmcore.testing.conformance.dependencies import DependencyConformance
 from crmcore.testing.conformance.dispatcher import DispatcherConformance
+from crmcore.testing.conformance.documents import DocumentConformance
 from crmcore.testing.conformance.employees import EmployeeConformance
 from crmcore.testing.conformance.event_types import EventTypeConformance
 from crmcore.testing.conformance.events import EventConformance
@@ -56,6 +59,10 @@ class StorageConformance(
     ClickToCallConformance,
     MailConformance,
     TransactionConformance,
+    DocumentConformance,
+    BalanceConformance,
+    HostDocumentConformance,
+    ContractConformance,
     ConformanceFixtures,
 ):
     """Subclass with a ``crm_factory`` fixture; every test here must pass."""

@@ -6,16 +6,20 @@ import attrs
 from sqlalchemy import MetaData, Table
 
 from crmcore.adapters.sqlalchemy.tables import (
+    allocations,
     calendars,
     calls,
     clients,
     collaboration,
+    contracts,
+    documents,
     employees,
     events,
     fields,
     history,
     mail,
     notifications,
+    products,
     projects,
     reminders,
     series,
@@ -43,6 +47,10 @@ _CAPABILITIES = (
     calendars,
     calls,
     mail,
+    products,
+    contracts,
+    documents,
+    allocations,
 )
 
 
@@ -84,6 +92,12 @@ class Tables:
     mail_thread_ids: Table
     mail_aliases: Table
     mailbox_states: Table
+    products: Table
+    contracts: Table
+    stages: Table
+    documents: Table
+    document_lines: Table
+    allocations: Table
 
 
 def build_tables(prefix: str = "crm_", schema: str | None = None) -> Tables:

@@ -42,6 +42,7 @@ def define(schema: Schema) -> dict[str, Table]:
         Column("last_error", Text, nullable=False),
         Column("sent_at", UTCDateTime),
         Column("provider_id", String(300)),
+        Column("attachments", JSON, nullable=False),
         *stamps(),
         Column("in_reply_to", String(1000)),
         Column("references", JSON, nullable=False),
