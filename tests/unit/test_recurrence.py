@@ -646,7 +646,8 @@ def test_weekdays_are_kept_sorted_and_distinct() -> None:
         ),
         (
             "FREQ=DAILY;UNTIL=20260201",
-            {"until": datetime(2026, 2, 1, 21, 59, 59, tzinfo=UTC)},  # the end of that day in Kyiv
+            # That date at the start's time of day (09:00 in Kyiv).
+            {"until": datetime(2026, 2, 1, 7, tzinfo=UTC)},
         ),
     ],
 )
@@ -776,3 +777,18 @@ def test_convenience_constructors_build_the_same_rules() -> None:
     assert Recurrence.monthly(start, "Europe/Kyiv", nth=2, weekday=1) == Recurrence(
         frequency="monthly", start=start, time_zone="Europe/Kyiv", nth=2, weekdays=(1,)
     )
+
+
+@pytest.mark.parametrize("frequency", ["daily", "weekly", "monthly", "yearly"])
+def test_a_start_with_a_fraction_of_a_second_is_the_first_occurrence(frequency: str) -> None:
+    start = datetime(2026, 10, 24, 9, 0, 0, 731_000, tzinfo=KYIV)
+    rule = Recurrence(frequency=frequency, start=start, time_zone="Europe/Kyiv", count=3)
+
+    found = rule.occurrences(start, start + timedelta(days=800))
+
+    assert found[0] == start
+    assert rule.is_occurrence(start)
+    assert rule.index_of(start) == 0
+    # Each occurrence keeps the fraction, and 09:00 across the change on 10-25.
+    assert {(o.hour, o.microsecond) for o in found} == {(9, 731_000)}
+    assert not rule.is_occurrence(start.replace(microsecond=0))

@@ -31,6 +31,7 @@ __all__ = [
     "CalendarItem",
     "ParsedCalendar",
     "Person",
+    "RecurrenceDate",
     "Skipped",
     "read_rule",
 ]
@@ -214,6 +215,24 @@ class Alarm:
 
 
 @attrs.frozen(kw_only=True)
+class RecurrenceDate:
+    """One RDATE value: an occurrence added to a series (or to a single item).
+
+    Attributes:
+        start: when it starts; a date on an all-day item, else an aware datetime.
+        end: the end of a ``VALUE=PERIOD`` value (its own length); None when
+            the occurrence lasts as long as the item.
+    """
+
+    start: datetime | date = attrs.field(validator=_moment)
+    end: datetime | None = attrs.field(default=None, validator=_moment)
+
+    def __attrs_post_init__(self) -> None:
+        if self.end is not None and (not isinstance(self.start, datetime) or self.end < self.start):
+            raise ValidationError("end", "a period must end at or after its start date-time")
+
+
+@attrs.frozen(kw_only=True)
 class CalendarItem:
     """One VTODO or VEVENT, as neutral values.
 
@@ -231,6 +250,7 @@ class CalendarItem:
         rrule: the RRULE text, e.g. ``"FREQ=WEEKLY;BYDAY=MO"``, with its parts in
             icalendar's order and UNTIL a date or a UTC time.
         exdates: the occurrences the rule skips; dates on an all-day series.
+        rdates: the occurrences added to the rule's (RDATE), in the file's order.
         recurrence_id: the occurrence this item overrides.
         related_to: the UID of the parent (RELATED-TO).
 
@@ -262,6 +282,9 @@ class CalendarItem:
     rrule: str | None = attrs.field(default=None, converter=_canonical_rule)
     exdates: tuple[datetime | date, ...] = attrs.field(
         default=(), converter=check.as_tuple, validator=_moments
+    )
+    rdates: tuple[RecurrenceDate, ...] = attrs.field(
+        default=(), converter=check.as_tuple, validator=check.tuple_of(RecurrenceDate)
     )
     recurrence_id: datetime | date | None = attrs.field(default=None, validator=_moment)
     organizer: Person | None = attrs.field(

@@ -224,16 +224,17 @@ class _MonthGrid(Grid):
 
 
 def first_wall(start: datetime, zone: ZoneInfo) -> datetime:
-    """The series' first wall time: ``start`` in ``zone``, to the second, at fold 0.
+    """The series' first wall time: ``start`` in ``zone``, at fold 0.
 
     A start given in ``zone`` itself is read as written, even a wall time the
-    clocks skip that day.
+    clocks skip that day.  A fraction of a second is kept, and so every
+    occurrence has it: dateutil drops it, and then a start is not its own
+    first occurrence.
     """
     same_zone = isinstance(start.tzinfo, ZoneInfo) and start.tzinfo.key == zone.key
     local = start if same_zone else start.astimezone(zone)
-    # dateutil drops the microseconds of the start, and makes every
-    # occurrence at fold 0; so do the occurrences here.
-    return datetime.combine(local.date(), local.time().replace(microsecond=0, fold=0), zone)
+    # Every occurrence is at fold 0, as dateutil makes them.
+    return datetime.combine(local.date(), local.time().replace(fold=0), zone)
 
 
 def make_grid(rule: RuleParts, first: datetime, zone: ZoneInfo) -> Grid:

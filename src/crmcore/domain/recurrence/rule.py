@@ -52,7 +52,7 @@ class Recurrence:
     Attributes:
         frequency: daily, weekly, monthly or yearly (the string is accepted).
         start: when the series starts, timezone-aware; its wall-clock time in
-            ``time_zone`` (to the second) is the time of every occurrence.  A
+            ``time_zone`` (a fraction of a second too) is the time of every one.  A
             start given in ``time_zone`` itself is read as written, even a wall
             time the clocks skip that day.  As with dateutil, the first
             occurrence is the first wall time from the start's on, so a start
@@ -404,8 +404,9 @@ class Recurrence:
         """Read an RFC 5545 ``RRULE`` value (``"RRULE:"`` in front is allowed).
 
         Names and values are read case-insensitively.  ``UNTIL`` may be a date
-        (the end of that day in ``time_zone``), a UTC date-time (``...Z``) or a
-        floating date-time, read in ``time_zone``.
+        (that date at the start's time of day in ``time_zone``, as RFC 5545
+        readers take it), a UTC date-time (``...Z``) or a floating date-time,
+        read in ``time_zone``.
 
         Args:
             text: the rule, e.g. ``"FREQ=MONTHLY;BYDAY=-1FR;COUNT=6"``.
@@ -426,10 +427,10 @@ class Recurrence:
             ...     "rrule:freq=weekly;byday=fr,mo;until=20260131", start=start, time_zone="UTC"
             ... )
             >>> rule.weekdays, rule.until.isoformat()
-            ((0, 4), '2026-01-31T23:59:59+00:00')
+            ((0, 4), '2026-01-31T08:00:00+00:00')
         """
         check.time_zone(None, _TIME_ZONE_FIELD, time_zone)
-        fields = read_rrule(text, ZoneInfo(time_zone))
+        fields = read_rrule(text, ZoneInfo(time_zone), start)
         with rrule_errors():
             return cls(start=start, time_zone=time_zone, exceptions=exceptions, **fields)
 
