@@ -369,3 +369,38 @@ def test_a_date_until_on_a_timed_series_ends_with_the_occurrence_on_that_date(
         utc(2026, 10, 27, 23),
         utc(2026, 10, 28, 23),
     ]
+
+
+# ---------------------------------------------------------------- alarms in days
+
+
+def test_alarms_in_days_are_calendar_days_and_in_hours_exact_both_ways(
+    crm: crmcore.CRM,
+) -> None:
+    who = employee(crm, "Europe/Kyiv")
+    data = ics(
+        "BEGIN:VTODO",
+        "UID:alarm-days",
+        # 09:00 in Kyiv on the Monday after the clocks went back on 10-25.
+        "DTSTART;TZID=Europe/Kyiv:20261026T090000",
+        "BEGIN:VALARM",
+        "ACTION:DISPLAY",
+        "TRIGGER:-P3D",
+        "END:VALARM",
+        "BEGIN:VALARM",
+        "ACTION:DISPLAY",
+        "TRIGGER:-PT72H",
+        "END:VALARM",
+        "END:VTODO",
+    )
+
+    crm.calendar.import_ics(data, employee=who)
+
+    (task,) = stored_tasks(crm)
+    kyiv = ZoneInfo("Europe/Kyiv")
+    found = {r.calendar_days: r for r in crm.reminders.of(task)}
+    assert found[3].next_at == datetime(2026, 10, 23, 9, tzinfo=kyiv)
+    assert found[0].next_at == datetime(2026, 10, 23, 10, tzinfo=kyiv)
+    written = crm.calendar.export(tasks=[task]).decode()
+    assert "TRIGGER:-P3D\r\n" in written
+    assert "TRIGGER:-PT72H\r\n" in written

@@ -194,6 +194,8 @@ class Alarm:
     Attributes:
         action: ``DISPLAY``, ``EMAIL`` or ``AUDIO``.
         before: how long before the anchor it fires; negative fires after it.
+        calendar_days: how many of ``before``'s days are calendar days
+            (``-P3D``), not exact 24 hours (``-PT72H``).
         related: the anchor of ``before``: ``"start"`` or ``"end"``.
         at: the fixed time it fires (UTC), instead of ``before``.
         description: the text shown or sent.
@@ -203,6 +205,7 @@ class Alarm:
     before: timedelta | None = attrs.field(
         default=None, validator=check.of_type(timedelta, optional=True)
     )
+    calendar_days: int = attrs.field(default=0, validator=check.of_type(int))
     related: str = attrs.field(default="start", validator=_one_of("start", "end"))
     at: datetime | None = attrs.field(
         default=None, converter=check.to_utc, validator=check.aware_datetime(optional=True)
@@ -212,6 +215,8 @@ class Alarm:
     def __attrs_post_init__(self) -> None:
         if (self.before is None) == (self.at is None):
             raise ValidationError("before", "an alarm needs either before or at, and not both")
+        if not 0 <= self.calendar_days <= abs(self.before or timedelta(0)).days:
+            raise ValidationError("calendar_days", "must be from 0 to the days of before")
 
 
 @attrs.frozen(kw_only=True)

@@ -44,6 +44,8 @@ __all__ = ["parse_calendar"]
 _OFFSET = re.compile(r"[+-](\d{2})(\d{2})(\d{2})?")
 _TEXT_ESCAPE = re.compile(r"\\(.)", re.DOTALL)
 _DATE = re.compile(r"(\d{4})(\d{2})(\d{2})")
+# A duration in days or weeks (P3D, -P1W, P1DT2H): its days are calendar days.
+_NOMINAL = re.compile(r"^[+-]?P\d+[DW]", re.IGNORECASE)
 _DATE_TIME = re.compile(r"(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})(Z?)", re.IGNORECASE)
 
 
@@ -370,8 +372,13 @@ class _Reader:
         if trigger.params.get("VALUE", "").upper() == "DATE-TIME" or _DATE_TIME.fullmatch(value):
             return Alarm(action=action, at=self._instant(trigger), description=description)
         related = "end" if trigger.params.get("RELATED", "").upper() == "END" else "start"
+        before = -_duration(trigger)
         return Alarm(
-            action=action, before=-_duration(trigger), related=related, description=description
+            action=action,
+            before=before,
+            calendar_days=abs(before).days if _NOMINAL.search(value) else 0,
+            related=related,
+            description=description,
         )
 
     def _parent(self, node: Component) -> str:

@@ -309,7 +309,7 @@ class Importer:
 
     def _alarms(self, task: Task, item: CalendarItem) -> None:
         """The to-do's alarms as reminders; alarms that fire at the same moment become one."""
-        wanted: dict[tuple[timedelta, str], set[str]] = {}
+        wanted: dict[tuple[timedelta, int, str], set[str]] = {}
         for alarm in item.alarms:
             before, anchor = alarm.before, alarm.related
             if alarm.at is not None:
@@ -323,12 +323,14 @@ class Importer:
                 reason = "reminders are set in whole minutes"
             else:
                 channels = {"in_app", "email"} if alarm.action == "EMAIL" else {"in_app"}
-                wanted.setdefault((before, anchor), set()).update(channels)
+                wanted.setdefault((before, alarm.calendar_days, anchor), set()).update(channels)
                 continue
             self._skip(item, f"{reason}; the alarm was not imported", "VALARM")
         reminders = ReminderService(self.context)
-        for (before, anchor), channels in wanted.items():
-            reminders.add(task, before, anchor=anchor, channels=sorted(channels))
+        for (before, days, anchor), channels in wanted.items():
+            reminders.add(
+                task, before, calendar_days=days, anchor=anchor, channels=sorted(channels)
+            )
 
     # --- events
 
