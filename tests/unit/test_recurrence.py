@@ -584,8 +584,6 @@ def make(**fields: Any) -> Recurrence:
         ({"frequency": "yearly", "month": 13}, "month"),
         ({"frequency": "yearly", "month": 0}, "month"),
         ({"frequency": "yearly", "month_day": 3}, "month"),
-        ({"frequency": "yearly", "month": 2, "month_day": 30}, "month_day"),
-        ({"frequency": "yearly", "month": 4, "month_day": -31}, "month_day"),
     ],
 )
 def test_invalid_rules_name_the_field(fields: dict[str, Any], field: str) -> None:
@@ -594,11 +592,43 @@ def test_invalid_rules_name_the_field(fields: dict[str, Any], field: str) -> Non
     assert raised.value.field == field
 
 
-def test_a_yearly_rule_on_the_start_day_needs_a_month_that_has_it() -> None:
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"month": 2, "month_day": 30},
+        {"month": 4, "month_day": -31},
+        {"month": 4},  # on the start's day, the 31st
+        {"month": 2, "month_day": 31, "count": 3},
+    ],
+)
+def test_a_valid_rule_that_yields_nothing_is_an_empty_series(fields: dict[str, Any]) -> None:
     start = datetime(2026, 1, 31, 9, tzinfo=UTC)
+    rule = Recurrence(frequency="yearly", start=start, time_zone="UTC", **fields)
+
+    assert rule.occurrences(start, datetime(9999, 1, 1, tzinfo=UTC)) == []
+    assert rule.after(start, inclusive=True) is None
+    assert not rule.is_occurrence(start)
+    assert rule.index_of(start) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        ("FREQ=MONTHLY;BYWEEKNO=3", "BYWEEKNO is only valid with FREQ=YEARLY, not FREQ=MONTHLY"),
+        ("FREQ=DAILY;BYSETPOS=-1", "BYSETPOS needs another BY part (BYDAY, BYMONTHDAY, ...)"),
+        ("FREQ=WEEKLY;BYDAY=1MO", "BYDAY: 1MO has an ordinal, which only monthly and yearly"),
+        ("FREQ=WEEKLY;BYMONTHDAY=3", "BYMONTHDAY is not valid with FREQ=WEEKLY"),
+        ("FREQ=MONTHLY;BYYEARDAY=3", "BYYEARDAY is not valid with FREQ=MONTHLY"),
+        ("FREQ=DAILY;INTERVAL=0", "INTERVAL: must be between 1 and 1000, not 0"),
+        ("FREQ=DAILY;INTERVAL=-1", "INTERVAL: must be between 1 and 1000, not -1"),
+        ("FREQ=DAILY;COUNT=3;UNTIL=20260201T000000Z", "UNTIL: cannot be combined with count"),
+    ],
+)
+def test_invalid_combinations_name_the_part(text: str, problem: str) -> None:
     with pytest.raises(ValidationError) as raised:
-        Recurrence(frequency="yearly", start=start, time_zone="UTC", month=4)
-    assert raised.value.field == "month"
+        Recurrence.from_rrule(text, start=START, time_zone="Europe/Kyiv")
+    assert raised.value.field == "rrule"
+    assert raised.value.problem.startswith(problem)
 
 
 @pytest.mark.parametrize("method", ["after", "is_occurrence", "index_of"])

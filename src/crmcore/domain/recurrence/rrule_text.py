@@ -84,9 +84,7 @@ def read_rrule(text: str, zone: ZoneInfo, start: object) -> dict[str, Any]:
         name, equals, value = piece.partition("=")
         if not equals or not value or "=" in value or not _NAME.match(name):
             raise _fail(f"{piece!r} is not a NAME=VALUE part")
-        if name in _UNSUPPORTED:
-            raise _fail(f"{name} is not supported")
-        if name not in _KNOWN:
+        if name not in _KNOWN | _UNSUPPORTED:
             raise _fail(f"{name} is not an RRULE part")
         if name in parts:
             raise _fail(f"{name} is given twice")
@@ -94,6 +92,9 @@ def read_rrule(text: str, zone: ZoneInfo, start: object) -> dict[str, Any]:
     if "FREQ" not in parts:
         raise _fail("FREQ is missing")
     freq = parts["FREQ"]
+    _check_combination(parts)
+    for name in sorted(parts.keys() & _UNSUPPORTED):
+        raise _fail(f"{name} is not supported")
     if freq in ("SECONDLY", "MINUTELY", "HOURLY"):
         raise _fail(f"FREQ={freq} is not supported (daily is the most frequent)")
     if freq.lower() not in {member.value for member in Frequency}:
@@ -130,6 +131,21 @@ def _time_of_day(start: object, zone: ZoneInfo) -> time:
         return start.astimezone(zone).time()
     except OverflowError:
         return time()
+
+
+def _check_combination(parts: dict[str, str]) -> None:
+    """The combinations RFC 5545 rules out, whether crmcore holds the parts or not."""
+    freq = parts["FREQ"]
+    if "BYWEEKNO" in parts and freq != "YEARLY":
+        raise _fail(f"BYWEEKNO is only valid with FREQ=YEARLY, not FREQ={freq}")
+    if "BYYEARDAY" in parts and freq in ("DAILY", "WEEKLY", "MONTHLY"):
+        raise _fail(f"BYYEARDAY is not valid with FREQ={freq}")
+    if "BYMONTHDAY" in parts and freq == "WEEKLY":
+        raise _fail("BYMONTHDAY is not valid with FREQ=WEEKLY")
+    if "BYSETPOS" in parts and not any(
+        name.startswith("BY") and name != "BYSETPOS" for name in parts
+    ):
+        raise _fail("BYSETPOS needs another BY part (BYDAY, BYMONTHDAY, ...) to pick from")
 
 
 def _byday(value: str, fields: dict[str, Any]) -> dict[str, Any]:

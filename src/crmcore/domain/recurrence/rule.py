@@ -134,7 +134,7 @@ class Recurrence:
         until = None if self.until is None else reading(self.until, zone)
         object.__setattr__(self, "_until_key", until)
         object.__setattr__(self, "_skipped", frozenset(reading(e, zone) for e in self.exceptions))
-        check_rule(self, first)
+        check_rule(self)
         object.__setattr__(self, "_grid", make_grid(self, first, zone))
 
     @classmethod

@@ -46,6 +46,12 @@ BAD_RULES: list[tuple[str, dict[str, Any], str]] = [
     ("FREQ=HOURLY", {}, "rrule"),
     ("FREQ=WEEKLY;BYDAY=XX", {}, "rrule"),
     ("FREQ=DAILY;COUNT=0", {}, "rrule"),
+    # Combinations RFC 5545 rules out, each named by its part.
+    ("FREQ=MONTHLY;BYWEEKNO=3", {}, "rrule"),
+    ("FREQ=DAILY;BYSETPOS=1", {}, "rrule"),
+    ("FREQ=WEEKLY;BYDAY=1MO", {}, "rrule"),
+    ("FREQ=DAILY;INTERVAL=0", {}, "rrule"),
+    ("FREQ=DAILY;COUNT=2;UNTIL=20141201T000000Z", {}, "rrule"),
     ("daily", {"count": 0}, "count"),
     ("daily", {"count": -1}, "count"),
     ("daily", {"until": datetime(2014, 11, 1, tzinfo=UTC)}, "until"),
