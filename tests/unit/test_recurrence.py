@@ -822,3 +822,94 @@ def test_a_start_with_a_fraction_of_a_second_is_the_first_occurrence(frequency: 
     # Each occurrence keeps the fraction, and 09:00 across the change on 10-25.
     assert {(o.hour, o.microsecond) for o in found} == {(9, 731_000)}
     assert not rule.is_occurrence(start.replace(microsecond=0))
+
+
+# ---------------------------------------------------------------- dateutil's own cases
+#
+# The expected dates are those of python-dateutil's tests/test_rrule.py for the
+# rules crmcore holds (DTSTART 1997-09-02 09:00, a Tuesday, unless given), and
+# each is checked against dateutil as well.
+
+TUESDAY_0900 = datetime(1997, 9, 2, 9, tzinfo=UTC)
+DATEUTIL_CASES: list[tuple[str, datetime, list[tuple[int, ...]]]] = [
+    ("FREQ=YEARLY;COUNT=3", TUESDAY_0900, [(1997, 9, 2), (1998, 9, 2), (1999, 9, 2)]),
+    ("FREQ=YEARLY;COUNT=3;INTERVAL=2", TUESDAY_0900, [(1997, 9, 2), (1999, 9, 2), (2001, 9, 2)]),
+    (
+        "FREQ=YEARLY;COUNT=3;INTERVAL=100",
+        TUESDAY_0900,
+        [(1997, 9, 2), (2097, 9, 2), (2197, 9, 2)],
+    ),
+    ("FREQ=MONTHLY;COUNT=3", TUESDAY_0900, [(1997, 9, 2), (1997, 10, 2), (1997, 11, 2)]),
+    ("FREQ=MONTHLY;COUNT=3;INTERVAL=2", TUESDAY_0900, [(1997, 9, 2), (1997, 11, 2), (1998, 1, 2)]),
+    (
+        "FREQ=MONTHLY;COUNT=3;INTERVAL=18",
+        TUESDAY_0900,
+        [(1997, 9, 2), (1999, 3, 2), (2000, 9, 2)],
+    ),
+    (
+        "FREQ=MONTHLY;COUNT=3;BYDAY=+3MO",
+        datetime(1997, 9, 1, tzinfo=UTC),
+        [(1997, 9, 15, 0), (1997, 10, 20, 0), (1997, 11, 17, 0)],
+    ),
+    (
+        "FREQ=MONTHLY;COUNT=4;BYMONTHDAY=-1",
+        datetime(2013, 12, 31, tzinfo=UTC),
+        [(2013, 12, 31, 0), (2014, 1, 31, 0), (2014, 2, 28, 0), (2014, 3, 31, 0)],
+    ),
+    (
+        "FREQ=MONTHLY;COUNT=4;BYMONTHDAY=-1",
+        datetime(2015, 12, 31, tzinfo=UTC),
+        [(2015, 12, 31, 0), (2016, 1, 31, 0), (2016, 2, 29, 0), (2016, 3, 31, 0)],
+    ),
+    ("FREQ=WEEKLY;COUNT=3", TUESDAY_0900, [(1997, 9, 2), (1997, 9, 9), (1997, 9, 16)]),
+    ("FREQ=WEEKLY;COUNT=3;INTERVAL=2", TUESDAY_0900, [(1997, 9, 2), (1997, 9, 16), (1997, 9, 30)]),
+    (
+        "FREQ=WEEKLY;COUNT=3;INTERVAL=20",
+        TUESDAY_0900,
+        [(1997, 9, 2), (1998, 1, 20), (1998, 6, 9)],
+    ),
+    ("FREQ=WEEKLY;COUNT=3;BYDAY=TU,TH", TUESDAY_0900, [(1997, 9, 2), (1997, 9, 4), (1997, 9, 9)]),
+    (
+        "FREQ=WEEKLY;COUNT=3;INTERVAL=2;BYDAY=TU,SU;WKST=MO",
+        TUESDAY_0900,
+        [(1997, 9, 2), (1997, 9, 7), (1997, 9, 16)],
+    ),
+    (
+        "FREQ=WEEKLY;COUNT=3;INTERVAL=2;BYDAY=TU,SU;WKST=SU",
+        TUESDAY_0900,
+        [(1997, 9, 2), (1997, 9, 14), (1997, 9, 16)],
+    ),
+    ("FREQ=DAILY;COUNT=3", TUESDAY_0900, [(1997, 9, 2), (1997, 9, 3), (1997, 9, 4)]),
+    ("FREQ=DAILY;COUNT=3;INTERVAL=2", TUESDAY_0900, [(1997, 9, 2), (1997, 9, 4), (1997, 9, 6)]),
+    ("FREQ=DAILY;COUNT=3;INTERVAL=92", TUESDAY_0900, [(1997, 9, 2), (1997, 12, 3), (1998, 3, 5)]),
+    (
+        "FREQ=DAILY;UNTIL=19970905T080000Z",
+        TUESDAY_0900,
+        [(1997, 9, 2), (1997, 9, 3), (1997, 9, 4)],
+    ),
+    (
+        "FREQ=DAILY;UNTIL=19970904T090000Z",
+        TUESDAY_0900,
+        [(1997, 9, 2), (1997, 9, 3), (1997, 9, 4)],
+    ),
+    ("FREQ=DAILY;UNTIL=19970902T090000Z", TUESDAY_0900, [(1997, 9, 2)]),
+]
+
+
+def _at(fields: tuple[int, ...]) -> datetime:
+    year, month, day, *hour = fields
+    return datetime(year, month, day, *(hour or [9]), tzinfo=UTC)
+
+
+@pytest.mark.parametrize(("text", "start", "expected"), DATEUTIL_CASES)
+def test_dateutil_rrule_cases_give_the_same_dates(
+    text: str, start: datetime, expected: list[tuple[int, ...]]
+) -> None:
+    rule = Recurrence.from_rrule(text, start=start, time_zone="UTC")
+    end = datetime(2300, 1, 1, tzinfo=UTC)
+
+    found = rule.occurrences(start, end)
+
+    assert found == [_at(fields) for fields in expected]
+    assert list(rrulestr(text, dtstart=start)) == found
+    assert [rule.index_of(moment) for moment in found] == list(range(len(found)))
