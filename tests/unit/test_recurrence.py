@@ -913,3 +913,17 @@ def test_dateutil_rrule_cases_give_the_same_dates(
     assert found == [_at(fields) for fields in expected]
     assert list(rrulestr(text, dtstart=start)) == found
     assert [rule.index_of(moment) for moment in found] == list(range(len(found)))
+
+
+def test_a_window_with_more_than_the_limit_of_occurrences_is_refused() -> None:
+    rule = Recurrence.daily(datetime(1, 1, 1, 9, tzinfo=UTC), "UTC")
+
+    with pytest.raises(ValidationError) as raised:
+        rule.occurrences(datetime(1, 1, 1, tzinfo=UTC), datetime(9999, 1, 1, tzinfo=UTC))
+
+    assert raised.value.field == "until"
+    assert raised.value.problem == (
+        "the window holds more than 100,000 occurrences; ask for a shorter one"
+    )
+    limit = datetime(1, 1, 1, tzinfo=UTC) + timedelta(days=100_000)
+    assert len(rule.occurrences(datetime(1, 1, 1, tzinfo=UTC), limit)) == 100_000

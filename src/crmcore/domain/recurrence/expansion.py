@@ -21,8 +21,10 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from crmcore.domain.recurrence.vocabulary import MONTH_DAYS, Frequency, RuleParts
+from crmcore.errors import ValidationError
 
 __all__ = [
+    "MAX_OCCURRENCES",
     "Grid",
     "between",
     "cut",
@@ -40,6 +42,10 @@ _SECOND = timedelta(seconds=1)
 _LAST_DAY = date(9999, 12, 30)
 _LAST_ORDINAL = _LAST_DAY.toordinal()
 _LAST_MONTH = _LAST_DAY.year * 12 + _LAST_DAY.month - 1
+#: The most occurrences one window may hold: past it the caller is asked for a
+#: shorter window, so a hostile window (a daily rule over 9,000 years) costs
+#: bounded work and memory.
+MAX_OCCURRENCES = 100_000
 # The Gregorian calendar repeats every 400 years: a rule that yields nothing
 # over that long never yields anything.
 _CYCLE_MONTHS = 400 * 12
@@ -312,6 +318,9 @@ def between(
     """The occurrences from the UTC instant ``since`` (inclusive) to ``until`` (exclusive).
 
     They come in order, in the rule's zone, without the ones whose keys are ``skipped``.
+
+    Raises:
+        ValidationError: ``until``, when the window holds more than :data:`MAX_OCCURRENCES`.
     """
     if until <= since:
         return []
@@ -325,6 +334,12 @@ def between(
         if wall > last:
             break
         if low <= key < high and not (skipped and key in skipped):
+            if len(found) == MAX_OCCURRENCES:
+                raise ValidationError(
+                    "until",
+                    f"the window holds more than {MAX_OCCURRENCES:,} occurrences; "
+                    "ask for a shorter one",
+                )
             found.append(zone.fromutc(key))
     return found
 

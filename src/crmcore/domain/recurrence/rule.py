@@ -284,7 +284,7 @@ class Recurrence:
             The occurrences as datetimes in the rule's zone, skipped ones left out.
 
         Raises:
-            ValidationError: ``since`` or ``until`` is naive.
+            ValidationError: ``since`` or ``until`` is naive; ``until`` past 100,000 occurrences.
         """
         since_utc, until_utc = as_utc("since", since), as_utc("until", until)
         return between(self._grid, self.count, self._until_key, self._skipped, since_utc, until_utc)

@@ -152,6 +152,15 @@ class SeriesConformance:
         assert [o.start for o in found] == [start, start + 7 * DAY, start + 14 * DAY]
         assert stored.occurrence == stored.planned_start
 
+    def test_notifications_a_window_past_the_occurrence_limit_is_refused_by_its_end(
+        self, team: Team
+    ) -> None:
+        task = _repeating(team, "daily")
+        with pytest.raises(ValidationError) as caught:
+            team.crm.tasks.occurrences(task.id, start=MONDAY, end=MONDAY + 300 * 366 * DAY)
+        assert caught.value.field == "end"
+        assert "more than 100,000 occurrences" in caught.value.problem
+
     def test_notifications_a_task_repeats_once(self, team: Team) -> None:
         task = _repeating(team, "daily")
         series = team.crm.tasks.series(task)
