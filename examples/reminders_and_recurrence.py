@@ -4,7 +4,7 @@ The seed's task "задача Укрытие" gets the reminders of its card (0 
 4 hours and 3 days before the start, in the app and by e-mail) and repeats
 every Monday, Wednesday and Friday at 09:00.  On Sunday 29 March 2026 Kyiv
 moves its clocks from +02:00 to +03:00: the occurrences stay at 09:00, and
-the reminders stay exact durations before them.
+"3 days before" is 09:00 three calendar days earlier, hours exact.
 
 A clock that moves only when told to drives the week.  At each moment the
 dispatcher makes one pass, as ``crmcore worker`` does every 30 seconds:
@@ -128,7 +128,7 @@ def main() -> None:
     assert crm.notifications.dispatch().delivered_nothing  # nothing twice
 
     # The Monday task exists since Friday; its 3-day reminder came due at
-    # 08:00: exactly 72 hours before Monday 09:00, as the clocks move between.
+    # 09:00: three calendar days before Monday 09:00, though the clocks moved.
     (monday,) = [
         o.task
         for o in crm.tasks.occurrences(
@@ -141,7 +141,7 @@ def main() -> None:
     print()
     print(f"Напоминания задачи на {local(monday.planned_start)}:")
     for reminder in crm.reminders.of(monday):
-        due = local(reminder.moment(monday.planned_start, monday.planned_end))
+        due = local(reminder.moment(monday.planned_start, monday.planned_end, monday.time_zone))
         state = "отправлено" if reminder.next_at is None else "ждёт"
         print(f"  {reminder.describe():<18} → {due}  {state}")
 

@@ -59,9 +59,9 @@ def test_db_upgrade_creates_the_schema_and_current_reports_it(tmp_path: Path) ->
     assert upgraded.returncode == 0, upgraded.stderr
     assert "(current)" in upgraded.stdout
     current = _run("db", "current", url, "--table-prefix", "erp_crm_")
-    assert "revision 0005 (current)" in current.stdout
+    assert "revision 0007 (current)" in current.stdout
     fresh = _run("db", "current", f"sqlite:///{tmp_path / 'other.sqlite'}")
-    assert "revision none (behind, newest is 0005)" in fresh.stdout
+    assert "revision none (behind, newest is 0007)" in fresh.stdout
 
 
 def test_db_without_url_says_what_is_missing(

@@ -5,8 +5,9 @@ from __future__ import annotations
 import threading
 import uuid
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 import sqlalchemy
@@ -75,6 +76,46 @@ def test_migrations_go_down_to_an_empty_database_and_up_again(
         storage.upgrade()
     with crmcore.open(url, schema=schema) as again:
         assert again.event_types.get("ВхЗ").system
+
+
+def test_migration_0007_makes_stored_days_calendar_days_and_reminds_anew(
+    database: tuple[str, str | None],
+) -> None:
+    from alembic import command
+
+    url, schema = database
+    kyiv = ZoneInfo("Europe/Kyiv")
+    # 09:00 on the Monday after the clocks went back: 3 days earlier is summer time.
+    start = datetime(2026, 10, 26, 9, tzinfo=kyiv)
+    with crmcore.open(url, schema=schema, clock=lambda: START) as crm:
+        task = crm.tasks.create("Звіт", start=start, end=start + timedelta(hours=1))
+        pending = crm.reminders.add(task, "3 days")
+        fired = crm.reminders.add(task, "1 day")
+        hours = crm.reminders.add(task, "4 hours")
+        storage = crm.storage
+        assert isinstance(storage, SQLAlchemyStorage)
+        with storage.engine.begin() as connection:
+            command.downgrade(storage.alembic_config(connection), "0006")
+            table = sqlalchemy.Table(
+                "crm_reminders", sqlalchemy.MetaData(), autoload_with=connection, schema=schema
+            )
+            assert "calendar_days" not in table.c
+            # As revision 0006 kept them: exact days, and one fired already.
+            old_due = start.astimezone(UTC) - timedelta(days=3)
+            connection.execute(
+                table.update().where(table.c.id == pending.id).values(next_at=old_due)
+            )
+            connection.execute(
+                table.update().where(table.c.id == fired.id).values(fired=1, next_at=old_due)
+            )
+        storage.upgrade()
+    with crmcore.open(url, schema=schema) as again:
+        found = {r.id: r for r in again.reminders.of(task.id)}
+    assert found[pending.id].calendar_days == 3
+    assert found[pending.id].next_at == datetime(2026, 10, 23, 9, tzinfo=kyiv)
+    # A fired reminder keeps when it fires next; its rule reads in calendar days from now on.
+    assert (found[fired.id].calendar_days, found[fired.id].next_at) == (1, old_due)
+    assert (found[hours.id].calendar_days, found[hours.id].next_at) == (0, hours.next_at)
 
 
 def test_data_survives_closing_and_reopening(database: tuple[str, str | None]) -> None:

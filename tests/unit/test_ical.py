@@ -98,7 +98,8 @@ def _exchange(parsed: ParsedCalendar) -> None:
     assert series.all_day
     assert series.time_zone is None
     assert (series.start, series.end) == (date(2024, 7, 1), date(2024, 7, 8))
-    assert series.rrule == "FREQ=WEEKLY;UNTIL=20240728T230000Z;INTERVAL=2;BYDAY=MO;WKST=MO"
+    # Exchange wrote the London midnight of the last day in UTC: that day is kept.
+    assert series.rrule == "FREQ=WEEKLY;UNTIL=20240729;INTERVAL=2;BYDAY=MO;WKST=MO"
     # Given as a TZID date-time on an all-day series: the date it names.
     assert series.exdates == (date(2024, 7, 15),)
     assert type(series.exdates[0]) is date

@@ -584,8 +584,6 @@ def make(**fields: Any) -> Recurrence:
         ({"frequency": "yearly", "month": 13}, "month"),
         ({"frequency": "yearly", "month": 0}, "month"),
         ({"frequency": "yearly", "month_day": 3}, "month"),
-        ({"frequency": "yearly", "month": 2, "month_day": 30}, "month_day"),
-        ({"frequency": "yearly", "month": 4, "month_day": -31}, "month_day"),
     ],
 )
 def test_invalid_rules_name_the_field(fields: dict[str, Any], field: str) -> None:
@@ -594,11 +592,43 @@ def test_invalid_rules_name_the_field(fields: dict[str, Any], field: str) -> Non
     assert raised.value.field == field
 
 
-def test_a_yearly_rule_on_the_start_day_needs_a_month_that_has_it() -> None:
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"month": 2, "month_day": 30},
+        {"month": 4, "month_day": -31},
+        {"month": 4},  # on the start's day, the 31st
+        {"month": 2, "month_day": 31, "count": 3},
+    ],
+)
+def test_a_valid_rule_that_yields_nothing_is_an_empty_series(fields: dict[str, Any]) -> None:
     start = datetime(2026, 1, 31, 9, tzinfo=UTC)
+    rule = Recurrence(frequency="yearly", start=start, time_zone="UTC", **fields)
+
+    assert rule.occurrences(start, datetime(9999, 1, 1, tzinfo=UTC)) == []
+    assert rule.after(start, inclusive=True) is None
+    assert not rule.is_occurrence(start)
+    assert rule.index_of(start) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        ("FREQ=MONTHLY;BYWEEKNO=3", "BYWEEKNO is only valid with FREQ=YEARLY, not FREQ=MONTHLY"),
+        ("FREQ=DAILY;BYSETPOS=-1", "BYSETPOS needs another BY part (BYDAY, BYMONTHDAY, ...)"),
+        ("FREQ=WEEKLY;BYDAY=1MO", "BYDAY: 1MO has an ordinal, which only monthly and yearly"),
+        ("FREQ=WEEKLY;BYMONTHDAY=3", "BYMONTHDAY is not valid with FREQ=WEEKLY"),
+        ("FREQ=MONTHLY;BYYEARDAY=3", "BYYEARDAY is not valid with FREQ=MONTHLY"),
+        ("FREQ=DAILY;INTERVAL=0", "INTERVAL: must be between 1 and 1000, not 0"),
+        ("FREQ=DAILY;INTERVAL=-1", "INTERVAL: must be between 1 and 1000, not -1"),
+        ("FREQ=DAILY;COUNT=3;UNTIL=20260201T000000Z", "UNTIL: cannot be combined with count"),
+    ],
+)
+def test_invalid_combinations_name_the_part(text: str, problem: str) -> None:
     with pytest.raises(ValidationError) as raised:
-        Recurrence(frequency="yearly", start=start, time_zone="UTC", month=4)
-    assert raised.value.field == "month"
+        Recurrence.from_rrule(text, start=START, time_zone="Europe/Kyiv")
+    assert raised.value.field == "rrule"
+    assert raised.value.problem.startswith(problem)
 
 
 @pytest.mark.parametrize("method", ["after", "is_occurrence", "index_of"])
@@ -646,7 +676,8 @@ def test_weekdays_are_kept_sorted_and_distinct() -> None:
         ),
         (
             "FREQ=DAILY;UNTIL=20260201",
-            {"until": datetime(2026, 2, 1, 21, 59, 59, tzinfo=UTC)},  # the end of that day in Kyiv
+            # That date at the start's time of day (09:00 in Kyiv).
+            {"until": datetime(2026, 2, 1, 7, tzinfo=UTC)},
         ),
     ],
 )
@@ -776,3 +807,123 @@ def test_convenience_constructors_build_the_same_rules() -> None:
     assert Recurrence.monthly(start, "Europe/Kyiv", nth=2, weekday=1) == Recurrence(
         frequency="monthly", start=start, time_zone="Europe/Kyiv", nth=2, weekdays=(1,)
     )
+
+
+@pytest.mark.parametrize("frequency", ["daily", "weekly", "monthly", "yearly"])
+def test_a_start_with_a_fraction_of_a_second_is_the_first_occurrence(frequency: str) -> None:
+    start = datetime(2026, 10, 24, 9, 0, 0, 731_000, tzinfo=KYIV)
+    rule = Recurrence(frequency=frequency, start=start, time_zone="Europe/Kyiv", count=3)
+
+    found = rule.occurrences(start, start + timedelta(days=800))
+
+    assert found[0] == start
+    assert rule.is_occurrence(start)
+    assert rule.index_of(start) == 0
+    # Each occurrence keeps the fraction, and 09:00 across the change on 10-25.
+    assert {(o.hour, o.microsecond) for o in found} == {(9, 731_000)}
+    assert not rule.is_occurrence(start.replace(microsecond=0))
+
+
+# ---------------------------------------------------------------- dateutil's own cases
+#
+# The expected dates are those of python-dateutil's tests/test_rrule.py for the
+# rules crmcore holds (DTSTART 1997-09-02 09:00, a Tuesday, unless given), and
+# each is checked against dateutil as well.
+
+TUESDAY_0900 = datetime(1997, 9, 2, 9, tzinfo=UTC)
+DATEUTIL_CASES: list[tuple[str, datetime, list[tuple[int, ...]]]] = [
+    ("FREQ=YEARLY;COUNT=3", TUESDAY_0900, [(1997, 9, 2), (1998, 9, 2), (1999, 9, 2)]),
+    ("FREQ=YEARLY;COUNT=3;INTERVAL=2", TUESDAY_0900, [(1997, 9, 2), (1999, 9, 2), (2001, 9, 2)]),
+    (
+        "FREQ=YEARLY;COUNT=3;INTERVAL=100",
+        TUESDAY_0900,
+        [(1997, 9, 2), (2097, 9, 2), (2197, 9, 2)],
+    ),
+    ("FREQ=MONTHLY;COUNT=3", TUESDAY_0900, [(1997, 9, 2), (1997, 10, 2), (1997, 11, 2)]),
+    ("FREQ=MONTHLY;COUNT=3;INTERVAL=2", TUESDAY_0900, [(1997, 9, 2), (1997, 11, 2), (1998, 1, 2)]),
+    (
+        "FREQ=MONTHLY;COUNT=3;INTERVAL=18",
+        TUESDAY_0900,
+        [(1997, 9, 2), (1999, 3, 2), (2000, 9, 2)],
+    ),
+    (
+        "FREQ=MONTHLY;COUNT=3;BYDAY=+3MO",
+        datetime(1997, 9, 1, tzinfo=UTC),
+        [(1997, 9, 15, 0), (1997, 10, 20, 0), (1997, 11, 17, 0)],
+    ),
+    (
+        "FREQ=MONTHLY;COUNT=4;BYMONTHDAY=-1",
+        datetime(2013, 12, 31, tzinfo=UTC),
+        [(2013, 12, 31, 0), (2014, 1, 31, 0), (2014, 2, 28, 0), (2014, 3, 31, 0)],
+    ),
+    (
+        "FREQ=MONTHLY;COUNT=4;BYMONTHDAY=-1",
+        datetime(2015, 12, 31, tzinfo=UTC),
+        [(2015, 12, 31, 0), (2016, 1, 31, 0), (2016, 2, 29, 0), (2016, 3, 31, 0)],
+    ),
+    ("FREQ=WEEKLY;COUNT=3", TUESDAY_0900, [(1997, 9, 2), (1997, 9, 9), (1997, 9, 16)]),
+    ("FREQ=WEEKLY;COUNT=3;INTERVAL=2", TUESDAY_0900, [(1997, 9, 2), (1997, 9, 16), (1997, 9, 30)]),
+    (
+        "FREQ=WEEKLY;COUNT=3;INTERVAL=20",
+        TUESDAY_0900,
+        [(1997, 9, 2), (1998, 1, 20), (1998, 6, 9)],
+    ),
+    ("FREQ=WEEKLY;COUNT=3;BYDAY=TU,TH", TUESDAY_0900, [(1997, 9, 2), (1997, 9, 4), (1997, 9, 9)]),
+    (
+        "FREQ=WEEKLY;COUNT=3;INTERVAL=2;BYDAY=TU,SU;WKST=MO",
+        TUESDAY_0900,
+        [(1997, 9, 2), (1997, 9, 7), (1997, 9, 16)],
+    ),
+    (
+        "FREQ=WEEKLY;COUNT=3;INTERVAL=2;BYDAY=TU,SU;WKST=SU",
+        TUESDAY_0900,
+        [(1997, 9, 2), (1997, 9, 14), (1997, 9, 16)],
+    ),
+    ("FREQ=DAILY;COUNT=3", TUESDAY_0900, [(1997, 9, 2), (1997, 9, 3), (1997, 9, 4)]),
+    ("FREQ=DAILY;COUNT=3;INTERVAL=2", TUESDAY_0900, [(1997, 9, 2), (1997, 9, 4), (1997, 9, 6)]),
+    ("FREQ=DAILY;COUNT=3;INTERVAL=92", TUESDAY_0900, [(1997, 9, 2), (1997, 12, 3), (1998, 3, 5)]),
+    (
+        "FREQ=DAILY;UNTIL=19970905T080000Z",
+        TUESDAY_0900,
+        [(1997, 9, 2), (1997, 9, 3), (1997, 9, 4)],
+    ),
+    (
+        "FREQ=DAILY;UNTIL=19970904T090000Z",
+        TUESDAY_0900,
+        [(1997, 9, 2), (1997, 9, 3), (1997, 9, 4)],
+    ),
+    ("FREQ=DAILY;UNTIL=19970902T090000Z", TUESDAY_0900, [(1997, 9, 2)]),
+]
+
+
+def _at(fields: tuple[int, ...]) -> datetime:
+    year, month, day, *hour = fields
+    return datetime(year, month, day, *(hour or [9]), tzinfo=UTC)
+
+
+@pytest.mark.parametrize(("text", "start", "expected"), DATEUTIL_CASES)
+def test_dateutil_rrule_cases_give_the_same_dates(
+    text: str, start: datetime, expected: list[tuple[int, ...]]
+) -> None:
+    rule = Recurrence.from_rrule(text, start=start, time_zone="UTC")
+    end = datetime(2300, 1, 1, tzinfo=UTC)
+
+    found = rule.occurrences(start, end)
+
+    assert found == [_at(fields) for fields in expected]
+    assert list(rrulestr(text, dtstart=start)) == found
+    assert [rule.index_of(moment) for moment in found] == list(range(len(found)))
+
+
+def test_a_window_with_more_than_the_limit_of_occurrences_is_refused() -> None:
+    rule = Recurrence.daily(datetime(1, 1, 1, 9, tzinfo=UTC), "UTC")
+
+    with pytest.raises(ValidationError) as raised:
+        rule.occurrences(datetime(1, 1, 1, tzinfo=UTC), datetime(9999, 1, 1, tzinfo=UTC))
+
+    assert raised.value.field == "until"
+    assert raised.value.problem == (
+        "the window holds more than 100,000 occurrences; ask for a shorter one"
+    )
+    limit = datetime(1, 1, 1, tzinfo=UTC) + timedelta(days=100_000)
+    assert len(rule.occurrences(datetime(1, 1, 1, tzinfo=UTC), limit)) == 100_000

@@ -5,15 +5,21 @@ A task has any number of :class:`Reminder` rules (the seed's card: 0 minutes,
 which channels, and may repeat at an interval until every recipient has
 acknowledged it.  The moment a reminder fires is computed from the task's
 tz-aware planned times, so it is one instant wherever the people are.
+
+Days and weeks are calendar days, as RFC 5545 (section 3.3.6) defines them:
+"3 days before" a task at 09:00 is 09:00 three days earlier on the clock of
+the zone the task is planned in, even when the clocks changed in between.
+Hours and minutes are exact: "72 hours before" is 72 elapsed hours.
 """
 
 from __future__ import annotations
 
 import enum
 import re
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID
+from zoneinfo import ZoneInfo
 
 import attrs
 
@@ -22,7 +28,7 @@ from crmcore.domain.notifications import IN_APP, channel_names
 from crmcore.domain.records import Record
 from crmcore.errors import ValidationError
 
-__all__ = ["Anchor", "Recipient", "Reminder", "parse_duration"]
+__all__ = ["Anchor", "Recipient", "Reminder", "parse_duration", "parse_offset"]
 
 _UNITS = {
     "m": 60,
@@ -52,6 +58,7 @@ _UNITS = {
     "недели": 604800,
     "неделя": 604800,
 }
+_DAY = 86400
 _AMOUNT = re.compile(r"^\s*(\d{1,6})\s*([^\d\s]+)\s*$")
 _LONGEST = timedelta(days=366)
 
@@ -82,6 +89,35 @@ def parse_duration(value: timedelta | str, field: str = "before") -> timedelta:
     if duration % timedelta(minutes=1):
         raise ValidationError(field, "must be whole minutes")
     return duration
+
+
+def parse_offset(value: timedelta | str, field: str = "before") -> tuple[timedelta, int]:
+    """How long before, and how many of its days are calendar days.
+
+    Days and weeks given as words are calendar days, hours and minutes
+    exact.  A timedelta's days are calendar days (a timedelta cannot say
+    whether it was meant as 72 hours or 3 days; give ``"72 hours"`` for
+    elapsed time).
+
+    Example:
+        >>> parse_offset("3 days"), parse_offset("72 hours")
+        ((datetime.timedelta(days=3), 3), (datetime.timedelta(days=3), 0))
+        >>> parse_offset("1 неделя")
+        (datetime.timedelta(days=7), 7)
+    """
+    duration = parse_duration(value, field)
+    if isinstance(value, timedelta):
+        return duration, duration.days
+    match = _AMOUNT.match(value)
+    assert match is not None  # parse_duration has read it
+    by_day = _UNITS[match.group(2).lower()] % _DAY == 0
+    return duration, duration.days if by_day else 0
+
+
+def _all_days(instance: Any) -> int:
+    """The default of :attr:`Reminder.calendar_days`: the days of ``before``."""
+    before = instance.before
+    return before.days if isinstance(before, timedelta) and before >= timedelta(0) else 0
 
 
 class Anchor(enum.StrEnum):
@@ -141,12 +177,24 @@ def _before(_: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
     parse_duration(value, attribute.name)
 
 
+def _calendar_days(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise ValidationError(attribute.name, f"must be a whole number, not {value!r}")
+    if not 0 <= value <= instance.before.days:
+        raise ValidationError(
+            attribute.name, f"must be from 0 to the {instance.before.days} days of before"
+        )
+
+
 @attrs.define(kw_only=True)
 class Reminder(Record):
     """One reminder rule of a task, and where it stands.
 
     Attributes:
         before: how long before the anchor it fires (``timedelta(0)``: at it).
+        calendar_days: how many of ``before``'s days are calendar days,
+            counted on the clock of the task's zone; the rest is exact.
+            By default all of them.
         anchor: the task's planned start or its planned end.
         recipients: which of the task's people get it.
         channels: how they get it (``"in_app"``, ``"email"``, ``"sms"``, ...).
@@ -159,6 +207,9 @@ class Reminder(Record):
 
     task_id: UUID = attrs.field(validator=check.uuid())
     before: timedelta = attrs.field(validator=_before)
+    calendar_days: int = attrs.field(
+        default=attrs.Factory(_all_days, takes_self=True), validator=_calendar_days
+    )
     anchor: Anchor = attrs.field(
         default=Anchor.START, converter=_to_anchor, validator=check.member_of(Anchor)
     )
@@ -179,15 +230,39 @@ class Reminder(Record):
         default=(), converter=check.as_tuple, validator=check.tuple_of(UUID)
     )
 
-    def moment(self, planned_start: datetime, planned_end: datetime) -> datetime:
-        """When it first fires for a task planned from ``planned_start`` to ``planned_end``."""
-        anchor = planned_start if self.anchor is Anchor.START else planned_end
-        return anchor - self.before
+    def moment(self, planned_start: datetime, planned_end: datetime, time_zone: str) -> datetime:
+        """When it first fires for a task planned from ``planned_start`` to ``planned_end``
+        in ``time_zone``: the calendar days back on that zone's clock, then the exact rest.
 
-    def due_anew(self, planned_start: datetime, planned_end: datetime) -> Reminder:
+        A wall time the clocks skip that day is read with the offset before
+        the jump (it lands later), a repeated one as the anchor's own.
+
+        Example:
+            >>> from datetime import datetime, timedelta
+            >>> from uuid import uuid4
+            >>> from zoneinfo import ZoneInfo
+            >>> kyiv = ZoneInfo("Europe/Kyiv")
+            >>> task_start = datetime(2026, 10, 26, 9, tzinfo=kyiv)  # the clocks went back on 10-25
+            >>> rule = Reminder(task_id=uuid4(), before=timedelta(days=3))
+            >>> rule.moment(task_start, task_start, "Europe/Kyiv").astimezone(kyiv).hour
+            9
+        """
+        anchor = planned_start if self.anchor is Anchor.START else planned_end
+        exact = self.before - timedelta(days=self.calendar_days)
+        if self.calendar_days:
+            zone = ZoneInfo(time_zone)
+            local = anchor.astimezone(zone)
+            wall = local.replace(tzinfo=None) - timedelta(days=self.calendar_days)
+            anchor = wall.replace(tzinfo=zone, fold=local.fold).astimezone(UTC)
+        return anchor - exact
+
+    def due_anew(self, planned_start: datetime, planned_end: datetime, time_zone: str) -> Reminder:
         """This rule as if never fired, due at its :meth:`moment` for these planned times."""
         return attrs.evolve(
-            self, next_at=self.moment(planned_start, planned_end), fired=0, acknowledged_by=()
+            self,
+            next_at=self.moment(planned_start, planned_end, time_zone),
+            fired=0,
+            acknowledged_by=(),
         )
 
     def after_firing(self, now: datetime, everyone_acknowledged: bool) -> datetime | None:
@@ -203,11 +278,11 @@ class Reminder(Record):
 
     def describe(self) -> str:
         """The rule in the seed's words, e.g. ``"4 часов до начала"``."""
-        minutes = int(self.before.total_seconds() // 60)
-        if minutes and minutes % 1440 == 0:
-            amount = f"{minutes // 1440} дней"
-        elif minutes and minutes % 60 == 0:
-            amount = f"{minutes // 60} часов"
-        else:
-            amount = f"{minutes} минут"
+        minutes = int(self.before.total_seconds() // 60) - self.calendar_days * 1440
+        parts = [f"{self.calendar_days} дней"] if self.calendar_days else []
+        if minutes and minutes % 60 == 0:
+            parts.append(f"{minutes // 60} часов")
+        elif minutes or not parts:
+            parts.append(f"{minutes} минут")
+        amount = " ".join(parts)
         return f"{amount} до {'начала' if self.anchor is Anchor.START else 'окончания'}"

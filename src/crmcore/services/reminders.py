@@ -11,7 +11,7 @@ import attrs
 
 from crmcore.domain import Employee
 from crmcore.domain.notifications import NotificationKind
-from crmcore.domain.reminders import Anchor, Recipient, Reminder, parse_duration
+from crmcore.domain.reminders import Anchor, Recipient, Reminder, parse_duration, parse_offset
 from crmcore.domain.signals import TaskRescheduled
 from crmcore.domain.tasks import Executor, ExecutorStatus, Task
 from crmcore.errors import Conflict, ValidationError
@@ -61,7 +61,7 @@ def recipients_of(reminder: Reminder, task: Task, rows: Sequence[Executor]) -> t
 def refresh_reminders(uow: UnitOfWork, task: Task, now: datetime) -> None:
     """Point a task's reminders at its (new) planned times, as if never fired."""
     for reminder in uow.reminders.find(task_id=task.id):
-        anew = reminder.due_anew(task.planned_start, task.planned_end)
+        anew = reminder.due_anew(task.planned_start, task.planned_end, task.time_zone)
         if anew == reminder:
             continue
         uow.reminders.update(
@@ -96,6 +96,7 @@ class ReminderService(Service):
         task: TaskRef,
         before: timedelta | str,
         *,
+        calendar_days: int | None = None,
         anchor: Anchor | str = Anchor.START,
         recipients: Iterable[Recipient | str] = (Recipient.EXECUTORS, Recipient.CONTROLLER),
         channels: Iterable[str] = ("in_app", "email"),
@@ -106,7 +107,12 @@ class ReminderService(Service):
         Args:
             task: the task.
             before: how long before: a timedelta or words (``"0 минут"``,
-                ``"4 hours"``, ``"3 days"``), whole minutes.
+                ``"4 hours"``, ``"3 days"``), whole minutes.  Days and weeks
+                are calendar days in the task's zone (09:00 three days
+                before a 09:00 task, across a clock change too), hours and
+                minutes exact; a timedelta's days are calendar days.
+            calendar_days: how many of ``before``'s days are calendar days,
+                the rest exact; by default as ``before`` says.
             anchor: ``"start"`` or ``"end"`` of the task's planned period.
             recipients: ``"executors"``, ``"controller"`` (the author when
                 the task has none), ``"author"``, ``"watchers"``.
@@ -134,12 +140,14 @@ class ReminderService(Service):
             >>> [r.next_at.astimezone(kyiv).strftime("%d.%m %H:%M") for r in crm.reminders.of(task)]
             ['07.12 09:00', '07.12 05:00', '04.12 09:00']
         """
+        offset, days = parse_offset(before, "before")
         with self._unit_of_work() as uow:
             found = find_task(uow, task, "task")
             reminder = build(
                 Reminder,
                 task_id=found.id,
-                before=parse_duration(before, "before"),
+                before=offset,
+                calendar_days=days if calendar_days is None else calendar_days,
                 anchor=anchor,
                 recipients=tuple(recipients),
                 channels=(channels,) if isinstance(channels, str) else tuple(channels),
@@ -147,7 +155,7 @@ class ReminderService(Service):
                 if repeat_every is None
                 else parse_duration(repeat_every, "repeat_every"),
             )
-            due = reminder.due_anew(found.planned_start, found.planned_end)
+            due = reminder.due_anew(found.planned_start, found.planned_end, found.time_zone)
             return self._add(uow, uow.reminders, due)
 
     def of(self, task: TaskRef) -> list[Reminder]:
@@ -167,7 +175,7 @@ class ReminderService(Service):
                     name, f"is not a reminder setting ({', '.join(sorted(allowed))})"
                 )
         if "before" in changes:
-            changes["before"] = parse_duration(changes["before"], "before")
+            changes["before"], changes["calendar_days"] = parse_offset(changes["before"], "before")
         if changes.get("repeat_every") is not None:
             changes["repeat_every"] = parse_duration(changes["repeat_every"], "repeat_every")
         for name in ("recipients", "channels"):
@@ -177,7 +185,7 @@ class ReminderService(Service):
             stored = find_by_id(uow.reminders, reminder, "reminder", Reminder)
             task = find_task(uow, stored.task_id)
             candidate = build(Reminder, **{**attrs.asdict(stored, recurse=False), **changes})
-            due = candidate.due_anew(task.planned_start, task.planned_end)
+            due = candidate.due_anew(task.planned_start, task.planned_end, task.time_zone)
             changes.update(next_at=due.next_at, fired=0, acknowledged_by=())
             return self._update(uow, uow.reminders, stored, reminder, changes)
 

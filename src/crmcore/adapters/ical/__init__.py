@@ -20,9 +20,10 @@ unknown name falls back to the rules of the file's own VTIMEZONE, read into a
 UTC time.  Floating times are read in ``default_time_zone``; DATE values make
 an all-day item and come back as :class:`datetime.date`.
 
-Recurrence is carried, not expanded: ``rrule`` holds the rule text and
-``exdates`` the excluded occurrences; an item with ``recurrence_id`` overrides
-one occurrence of the series with the same ``uid``.
+Recurrence is carried, not expanded: ``rrule`` holds the rule text,
+``rdates`` the added occurrences and ``exdates`` the excluded ones; an
+item with ``recurrence_id`` overrides one occurrence of the series with the
+same ``uid``.
 
 Example:
     >>> from datetime import UTC, datetime
@@ -45,7 +46,14 @@ Example:
 from __future__ import annotations
 
 from crmcore.adapters.ical import limits, writing
-from crmcore.adapters.ical.items import Alarm, CalendarItem, ParsedCalendar, Person, Skipped
+from crmcore.adapters.ical.items import (
+    Alarm,
+    CalendarItem,
+    ParsedCalendar,
+    Person,
+    RecurrenceDate,
+    Skipped,
+)
 from crmcore.adapters.ical.reading import parse_calendar
 from crmcore.adapters.ical.writing import write_calendar
 
@@ -56,6 +64,7 @@ __all__ = [
     "CalendarItem",
     "ParsedCalendar",
     "Person",
+    "RecurrenceDate",
     "Skipped",
     "parse_calendar",
     "write_calendar",

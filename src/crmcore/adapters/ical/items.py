@@ -31,6 +31,7 @@ __all__ = [
     "CalendarItem",
     "ParsedCalendar",
     "Person",
+    "RecurrenceDate",
     "Skipped",
     "read_rule",
 ]
@@ -193,6 +194,8 @@ class Alarm:
     Attributes:
         action: ``DISPLAY``, ``EMAIL`` or ``AUDIO``.
         before: how long before the anchor it fires; negative fires after it.
+        calendar_days: how many of ``before``'s days are calendar days
+            (``-P3D``), not exact 24 hours (``-PT72H``).
         related: the anchor of ``before``: ``"start"`` or ``"end"``.
         at: the fixed time it fires (UTC), instead of ``before``.
         description: the text shown or sent.
@@ -202,6 +205,7 @@ class Alarm:
     before: timedelta | None = attrs.field(
         default=None, validator=check.of_type(timedelta, optional=True)
     )
+    calendar_days: int = attrs.field(default=0, validator=check.of_type(int))
     related: str = attrs.field(default="start", validator=_one_of("start", "end"))
     at: datetime | None = attrs.field(
         default=None, converter=check.to_utc, validator=check.aware_datetime(optional=True)
@@ -211,6 +215,26 @@ class Alarm:
     def __attrs_post_init__(self) -> None:
         if (self.before is None) == (self.at is None):
             raise ValidationError("before", "an alarm needs either before or at, and not both")
+        if not 0 <= self.calendar_days <= abs(self.before or timedelta(0)).days:
+            raise ValidationError("calendar_days", "must be from 0 to the days of before")
+
+
+@attrs.frozen(kw_only=True)
+class RecurrenceDate:
+    """One RDATE value: an occurrence added to a series (or to a single item).
+
+    Attributes:
+        start: when it starts; a date on an all-day item, else an aware datetime.
+        end: the end of a ``VALUE=PERIOD`` value (its own length); None when
+            the occurrence lasts as long as the item.
+    """
+
+    start: datetime | date = attrs.field(validator=_moment)
+    end: datetime | None = attrs.field(default=None, validator=_moment)
+
+    def __attrs_post_init__(self) -> None:
+        if self.end is not None and (not isinstance(self.start, datetime) or self.end < self.start):
+            raise ValidationError("end", "a period must end at or after its start date-time")
 
 
 @attrs.frozen(kw_only=True)
@@ -231,6 +255,7 @@ class CalendarItem:
         rrule: the RRULE text, e.g. ``"FREQ=WEEKLY;BYDAY=MO"``, with its parts in
             icalendar's order and UNTIL a date or a UTC time.
         exdates: the occurrences the rule skips; dates on an all-day series.
+        rdates: the occurrences added to the rule's (RDATE), in the file's order.
         recurrence_id: the occurrence this item overrides.
         related_to: the UID of the parent (RELATED-TO).
 
@@ -262,6 +287,9 @@ class CalendarItem:
     rrule: str | None = attrs.field(default=None, converter=_canonical_rule)
     exdates: tuple[datetime | date, ...] = attrs.field(
         default=(), converter=check.as_tuple, validator=_moments
+    )
+    rdates: tuple[RecurrenceDate, ...] = attrs.field(
+        default=(), converter=check.as_tuple, validator=check.tuple_of(RecurrenceDate)
     )
     recurrence_id: datetime | date | None = attrs.field(default=None, validator=_moment)
     organizer: Person | None = attrs.field(

@@ -24,6 +24,7 @@ from crmcore.adapters.ical.items import (
     CalendarItem,
     ParsedCalendar,
     Person,
+    RecurrenceDate,
     Skipped,
     read_rule,
 )
@@ -43,6 +44,8 @@ __all__ = ["parse_calendar"]
 _OFFSET = re.compile(r"[+-](\d{2})(\d{2})(\d{2})?")
 _TEXT_ESCAPE = re.compile(r"\\(.)", re.DOTALL)
 _DATE = re.compile(r"(\d{4})(\d{2})(\d{2})")
+# A duration in days or weeks (P3D, -P1W, P1DT2H): its days are calendar days.
+_NOMINAL = re.compile(r"^[+-]?P\d+[DW]", re.IGNORECASE)
 _DATE_TIME = re.compile(r"(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})(Z?)", re.IGNORECASE)
 
 
@@ -338,6 +341,9 @@ class _Reader:
                 if category.strip()
             ),
             rrule=None if rrule is None else self._rule(rrule, start),
+            rdates=tuple(
+                added for prop in node.every("RDATE") for added in self._rdates(prop, all_day)
+            ),
             exdates=tuple(
                 self._settle(moment, all_day=all_day)
                 for prop in node.every("EXDATE")
@@ -366,8 +372,13 @@ class _Reader:
         if trigger.params.get("VALUE", "").upper() == "DATE-TIME" or _DATE_TIME.fullmatch(value):
             return Alarm(action=action, at=self._instant(trigger), description=description)
         related = "end" if trigger.params.get("RELATED", "").upper() == "END" else "start"
+        before = -_duration(trigger)
         return Alarm(
-            action=action, before=-_duration(trigger), related=related, description=description
+            action=action,
+            before=before,
+            calendar_days=abs(before).days if _NOMINAL.search(value) else 0,
+            related=related,
+            description=description,
         )
 
     def _parent(self, node: Component) -> str:
@@ -387,13 +398,25 @@ class _Reader:
                 digest.update(text.encode() + b"\n")
         return "generated-" + digest.hexdigest()
 
-    def _rule(self, prop: Property, start: date | None) -> str:
+    def _rule(self, prop: Property, start: date | None) -> str | None:
+        """The RRULE text with UNTIL made a date or a UTC time; None for an empty rule.
+
+        Feeds write ``RRULE:`` with nothing after it: no rule, so one occurrence.
+        """
         text = prop.value.strip()
+        if not text:
+            return None
         parts = text.split(";")
         for index, part in enumerate(parts):
             name, _, value = part.partition("=")
             until = _date_value(value.strip()) if name.strip().upper() == "UNTIL" else None
-            if isinstance(until, datetime) and until.tzinfo is None:
+            if (
+                isinstance(until, datetime)
+                and start is not None
+                and not isinstance(start, datetime)
+            ):
+                parts[index] = f"UNTIL={_last_day(until):%Y%m%d}"
+            elif isinstance(until, datetime) and until.tzinfo is None:
                 # A floating UNTIL is in the zone of DTSTART; it is kept in UTC.
                 zone = start.tzinfo if isinstance(start, datetime) else self.default_zone
                 parts[index] = f"UNTIL={until.replace(tzinfo=zone).astimezone(UTC):%Y%m%dT%H%M%SZ}"
@@ -401,6 +424,40 @@ class _Reader:
         if problem is not None:
             raise ValidationError("RRULE", f"{shorten(text)} cannot be read: {problem}")
         return canonical
+
+    def _rdates(self, prop: Property, all_day: bool) -> list[RecurrenceDate]:
+        """The occurrences an RDATE adds: dates, date-times or periods (start/end, start/length)."""
+        periods = prop.params.get("VALUE", "").upper() == "PERIOD"
+        found = []
+        for value in prop.value.split(","):
+            first, slash, last = value.strip().partition("/")
+            if not first:
+                continue
+            if periods != bool(slash):
+                problem = (
+                    "is not a period (start/end)" if periods else "is a period without VALUE=PERIOD"
+                )
+                raise ValidationError("RDATE", f"{shorten(value)} {problem}")
+            start, _ = self._moment(prop._replace(value=first))
+            end: date | None = None
+            if slash:
+                if not isinstance(start, datetime):
+                    raise ValidationError(
+                        "RDATE", f"{shorten(value)}: a period starts at a date-time"
+                    )
+                if last.lstrip("+-")[:1].upper() == "P":
+                    end = start + _duration(prop._replace(value=last))
+                else:
+                    end, _ = self._moment(prop._replace(value=last))
+                if not isinstance(end, datetime) or end < start:
+                    raise ValidationError("RDATE", f"{shorten(value)} does not end after it starts")
+            found.append(
+                RecurrenceDate(
+                    start=self._settle(start, all_day=all_day),
+                    end=None if all_day else self._settle(end, all_day=False),
+                )
+            )
+        return found
 
     def _optional(self, prop: Property | None) -> tuple[date | None, str | None]:
         return (None, None) if prop is None else self._moment(prop)
@@ -472,6 +529,21 @@ class _Reader:
         if not isinstance(moment, datetime):
             moment = datetime.combine(moment, time(), tzinfo=self.default_zone)
         return moment.astimezone(UTC)
+
+
+def _last_day(until: datetime) -> date:
+    """The last day an all-day series with a date-time UNTIL was meant to have.
+
+    Outlook and Exchange write the author's local midnight of that day in
+    UTC: the same date for authors west of Greenwich (``...T050000Z``), the
+    evening before for authors east of it (``...T220000Z``).  So a time from
+    noon on, in whole minutes, is the next day's midnight; an earlier one, or
+    the end of a day (``T235959Z``), is its own date.  Whatever the reader's zone.
+    """
+    moment = until.replace(tzinfo=None) if until.tzinfo is None else until.astimezone(UTC)
+    if moment.hour >= 12 and moment.second == 0:
+        return moment.date() + timedelta(days=1)
+    return moment.date()
 
 
 def _date_value(value: str) -> date | None:

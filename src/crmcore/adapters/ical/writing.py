@@ -210,7 +210,7 @@ class _Writer:
             component.add("trigger", alarm.at, parameters={"VALUE": "DATE-TIME"})
         elif alarm.before is not None:
             related = {"RELATED": "END"} if alarm.related == "end" else {}
-            trigger = icalendar.prop.vInline(_exact_duration(-alarm.before))
+            trigger = icalendar.prop.vInline(_duration(-alarm.before, alarm.calendar_days))
             component.add("trigger", trigger, related)
         reminder = self.item.summary or "Reminder"
         needs_text = alarm.action.upper() in ("DISPLAY", "EMAIL")
@@ -222,24 +222,28 @@ class _Writer:
         return component
 
 
-def _exact_duration(value: timedelta) -> str:
-    """``value`` as an RFC 5545 duration of hours, minutes and seconds only.
+def _duration(value: timedelta, calendar_days: int) -> str:
+    """``value`` as an RFC 5545 duration: its first ``calendar_days`` days as days,
+    the rest as hours, minutes and seconds.
 
-    ``-P3D`` would be three calendar days, which a calendar program moves
-    with a clock change; crmcore's reminders are exact durations, so three
-    days are written ``-PT72H``.
+    ``-P3D`` is three calendar days, which a calendar program counts on the
+    clock, and ``-PT72H`` three exact days; a reminder says which it is.
 
     Example:
-        >>> _exact_duration(-timedelta(days=3)), _exact_duration(timedelta(minutes=90))
-        ('-PT72H', 'PT1H30M')
+        >>> _duration(-timedelta(days=3), 0), _duration(-timedelta(days=3), 3)
+        ('-PT72H', '-P3D')
+        >>> _duration(timedelta(days=1, minutes=90), 1)
+        'P1DT1H30M'
     """
     sign = "-" if value < timedelta(0) else ""
-    seconds = int(abs(value).total_seconds())
+    seconds = int(abs(value).total_seconds()) - calendar_days * 86400
     hours, rest = divmod(seconds, 3600)
     minutes, seconds = divmod(rest, 60)
     parts = [f"{hours}H" if hours else "", f"{minutes}M" if minutes else ""]
-    parts.append(f"{seconds}S" if seconds or not any(parts) else "")
-    return f"{sign}PT{''.join(parts)}"
+    parts.append(f"{seconds}S" if seconds or not (any(parts) or calendar_days) else "")
+    days = f"{calendar_days}D" if calendar_days else ""
+    clock = "".join(parts)
+    return f"{sign}P{days}{'T' + clock if clock else ''}"
 
 
 def _is_time(moment: date) -> bool:

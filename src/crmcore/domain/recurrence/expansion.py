@@ -21,8 +21,10 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from crmcore.domain.recurrence.vocabulary import MONTH_DAYS, Frequency, RuleParts
+from crmcore.errors import ValidationError
 
 __all__ = [
+    "MAX_OCCURRENCES",
     "Grid",
     "between",
     "cut",
@@ -40,6 +42,10 @@ _SECOND = timedelta(seconds=1)
 _LAST_DAY = date(9999, 12, 30)
 _LAST_ORDINAL = _LAST_DAY.toordinal()
 _LAST_MONTH = _LAST_DAY.year * 12 + _LAST_DAY.month - 1
+#: The most occurrences one window may hold: past it the caller is asked for a
+#: shorter window, so a hostile window (a daily rule over 9,000 years) costs
+#: bounded work and memory.
+MAX_OCCURRENCES = 100_000
 # The Gregorian calendar repeats every 400 years: a rule that yields nothing
 # over that long never yields anything.
 _CYCLE_MONTHS = 400 * 12
@@ -224,16 +230,17 @@ class _MonthGrid(Grid):
 
 
 def first_wall(start: datetime, zone: ZoneInfo) -> datetime:
-    """The series' first wall time: ``start`` in ``zone``, to the second, at fold 0.
+    """The series' first wall time: ``start`` in ``zone``, at fold 0.
 
     A start given in ``zone`` itself is read as written, even a wall time the
-    clocks skip that day.
+    clocks skip that day.  A fraction of a second is kept, and so every
+    occurrence has it: dateutil drops it, and then a start is not its own
+    first occurrence.
     """
     same_zone = isinstance(start.tzinfo, ZoneInfo) and start.tzinfo.key == zone.key
     local = start if same_zone else start.astimezone(zone)
-    # dateutil drops the microseconds of the start, and makes every
-    # occurrence at fold 0; so do the occurrences here.
-    return datetime.combine(local.date(), local.time().replace(microsecond=0, fold=0), zone)
+    # Every occurrence is at fold 0, as dateutil makes them.
+    return datetime.combine(local.date(), local.time().replace(fold=0), zone)
 
 
 def make_grid(rule: RuleParts, first: datetime, zone: ZoneInfo) -> Grid:
@@ -311,6 +318,9 @@ def between(
     """The occurrences from the UTC instant ``since`` (inclusive) to ``until`` (exclusive).
 
     They come in order, in the rule's zone, without the ones whose keys are ``skipped``.
+
+    Raises:
+        ValidationError: ``until``, when the window holds more than :data:`MAX_OCCURRENCES`.
     """
     if until <= since:
         return []
@@ -324,6 +334,12 @@ def between(
         if wall > last:
             break
         if low <= key < high and not (skipped and key in skipped):
+            if len(found) == MAX_OCCURRENCES:
+                raise ValidationError(
+                    "until",
+                    f"the window holds more than {MAX_OCCURRENCES:,} occurrences; "
+                    "ask for a shorter one",
+                )
             found.append(zone.fromutc(key))
     return found
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -18,9 +18,6 @@ from crmcore.domain.recurrence.vocabulary import DAY_NAMES, WEEKDAY_CODES, Frequ
 from crmcore.errors import ValidationError
 
 __all__ = ["read_rrule", "rrule_errors", "write_rrule"]
-
-_DAY = timedelta(days=1)
-_SECOND = timedelta(seconds=1)
 
 # Where an error of a rule's field comes from in RRULE text.
 _PARTS = {
@@ -55,24 +52,26 @@ def _number(name: str, value: str) -> int:
     return int(value)
 
 
-def _until(value: str, zone: ZoneInfo) -> datetime:
+def _until(value: str, zone: ZoneInfo, at: time) -> datetime:
     found = _UNTIL.match(value)
     if not found:
         raise _fail(f"UNTIL={value} is not a date (YYYYMMDD) or date-time (YYYYMMDDTHHMMSS[Z])")
     year, month, day, hour, minute, second, utc = found.groups()
     try:
         if hour is None:
-            # A date: the series runs to the end of that day where it is kept.
-            next_day = date(int(year), int(month), int(day)) + _DAY
-            return datetime.combine(next_day, time(), tzinfo=zone).astimezone(UTC) - _SECOND
+            # A date: RFC 5545 asks for one only with a date start; readers
+            # take it as that date at the start's time of day, where the
+            # series is kept, which includes an occurrence on that date.
+            return datetime.combine(date(int(year), int(month), int(day)), at, tzinfo=zone)
         moment = datetime(int(year), int(month), int(day), int(hour), int(minute), int(second))
     except (ValueError, OverflowError):
         raise _fail(f"UNTIL={value} is not a valid date") from None
     return moment.replace(tzinfo=UTC if utc else zone)
 
 
-def read_rrule(text: str, zone: ZoneInfo) -> dict[str, Any]:
-    """The rule's keyword arguments for an RRULE value; ``UNTIL`` is read in ``zone``."""
+def read_rrule(text: str, zone: ZoneInfo, start: object) -> dict[str, Any]:
+    """The rule's keyword arguments for an RRULE value; ``UNTIL`` is read in ``zone``,
+    a date ``UNTIL`` at the time of day ``start`` has there."""
     if not isinstance(text, str):
         raise _fail(f"must be str, not {type(text).__name__}")
     body = text.strip().upper()
@@ -85,9 +84,7 @@ def read_rrule(text: str, zone: ZoneInfo) -> dict[str, Any]:
         name, equals, value = piece.partition("=")
         if not equals or not value or "=" in value or not _NAME.match(name):
             raise _fail(f"{piece!r} is not a NAME=VALUE part")
-        if name in _UNSUPPORTED:
-            raise _fail(f"{name} is not supported")
-        if name not in _KNOWN:
+        if name not in _KNOWN | _UNSUPPORTED:
             raise _fail(f"{name} is not an RRULE part")
         if name in parts:
             raise _fail(f"{name} is given twice")
@@ -95,6 +92,9 @@ def read_rrule(text: str, zone: ZoneInfo) -> dict[str, Any]:
     if "FREQ" not in parts:
         raise _fail("FREQ is missing")
     freq = parts["FREQ"]
+    _check_combination(parts)
+    for name in sorted(parts.keys() & _UNSUPPORTED):
+        raise _fail(f"{name} is not supported")
     if freq in ("SECONDLY", "MINUTELY", "HOURLY"):
         raise _fail(f"FREQ={freq} is not supported (daily is the most frequent)")
     if freq.lower() not in {member.value for member in Frequency}:
@@ -105,7 +105,7 @@ def read_rrule(text: str, zone: ZoneInfo) -> dict[str, Any]:
     if "COUNT" in parts:
         fields["count"] = _number("COUNT", parts["COUNT"])
     if "UNTIL" in parts:
-        fields["until"] = _until(parts["UNTIL"], zone)
+        fields["until"] = _until(parts["UNTIL"], zone, _time_of_day(start, zone))
     if "BYMONTH" in parts:
         if "," in parts["BYMONTH"]:
             raise _fail("several months in BYMONTH are not supported")
@@ -121,6 +121,31 @@ def read_rrule(text: str, zone: ZoneInfo) -> dict[str, Any]:
     if "BYDAY" in parts:
         fields.update(_byday(parts["BYDAY"], fields))
     return fields
+
+
+def _time_of_day(start: object, zone: ZoneInfo) -> time:
+    """The wall time of ``start`` in ``zone``; midnight for a start the rule will refuse."""
+    if not isinstance(start, datetime) or start.utcoffset() is None:
+        return time()
+    try:
+        return start.astimezone(zone).time()
+    except OverflowError:
+        return time()
+
+
+def _check_combination(parts: dict[str, str]) -> None:
+    """The combinations RFC 5545 rules out, whether crmcore holds the parts or not."""
+    freq = parts["FREQ"]
+    if "BYWEEKNO" in parts and freq != "YEARLY":
+        raise _fail(f"BYWEEKNO is only valid with FREQ=YEARLY, not FREQ={freq}")
+    if "BYYEARDAY" in parts and freq in ("DAILY", "WEEKLY", "MONTHLY"):
+        raise _fail(f"BYYEARDAY is not valid with FREQ={freq}")
+    if "BYMONTHDAY" in parts and freq == "WEEKLY":
+        raise _fail("BYMONTHDAY is not valid with FREQ=WEEKLY")
+    if "BYSETPOS" in parts and not any(
+        name.startswith("BY") and name != "BYSETPOS" for name in parts
+    ):
+        raise _fail("BYSETPOS needs another BY part (BYDAY, BYMONTHDAY, ...) to pick from")
 
 
 def _byday(value: str, fields: dict[str, Any]) -> dict[str, Any]:

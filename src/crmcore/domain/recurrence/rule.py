@@ -52,7 +52,7 @@ class Recurrence:
     Attributes:
         frequency: daily, weekly, monthly or yearly (the string is accepted).
         start: when the series starts, timezone-aware; its wall-clock time in
-            ``time_zone`` (to the second) is the time of every occurrence.  A
+            ``time_zone`` (a fraction of a second too) is the time of every one.  A
             start given in ``time_zone`` itself is read as written, even a wall
             time the clocks skip that day.  As with dateutil, the first
             occurrence is the first wall time from the start's on, so a start
@@ -134,7 +134,7 @@ class Recurrence:
         until = None if self.until is None else reading(self.until, zone)
         object.__setattr__(self, "_until_key", until)
         object.__setattr__(self, "_skipped", frozenset(reading(e, zone) for e in self.exceptions))
-        check_rule(self, first)
+        check_rule(self)
         object.__setattr__(self, "_grid", make_grid(self, first, zone))
 
     @classmethod
@@ -284,7 +284,7 @@ class Recurrence:
             The occurrences as datetimes in the rule's zone, skipped ones left out.
 
         Raises:
-            ValidationError: ``since`` or ``until`` is naive.
+            ValidationError: ``since`` or ``until`` is naive; ``until`` past 100,000 occurrences.
         """
         since_utc, until_utc = as_utc("since", since), as_utc("until", until)
         return between(self._grid, self.count, self._until_key, self._skipped, since_utc, until_utc)
@@ -404,8 +404,9 @@ class Recurrence:
         """Read an RFC 5545 ``RRULE`` value (``"RRULE:"`` in front is allowed).
 
         Names and values are read case-insensitively.  ``UNTIL`` may be a date
-        (the end of that day in ``time_zone``), a UTC date-time (``...Z``) or a
-        floating date-time, read in ``time_zone``.
+        (that date at the start's time of day in ``time_zone``, as RFC 5545
+        readers take it), a UTC date-time (``...Z``) or a floating date-time,
+        read in ``time_zone``.
 
         Args:
             text: the rule, e.g. ``"FREQ=MONTHLY;BYDAY=-1FR;COUNT=6"``.
@@ -426,10 +427,10 @@ class Recurrence:
             ...     "rrule:freq=weekly;byday=fr,mo;until=20260131", start=start, time_zone="UTC"
             ... )
             >>> rule.weekdays, rule.until.isoformat()
-            ((0, 4), '2026-01-31T23:59:59+00:00')
+            ((0, 4), '2026-01-31T08:00:00+00:00')
         """
         check.time_zone(None, _TIME_ZONE_FIELD, time_zone)
-        fields = read_rrule(text, ZoneInfo(time_zone))
+        fields = read_rrule(text, ZoneInfo(time_zone), start)
         with rrule_errors():
             return cls(start=start, time_zone=time_zone, exceptions=exceptions, **fields)
 

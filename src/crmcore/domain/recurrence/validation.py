@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 import attrs
 
 from crmcore.domain import checks as check
-from crmcore.domain.recurrence.vocabulary import MONTH_DAYS, MONTH_NAMES, Frequency, RuleParts
+from crmcore.domain.recurrence.vocabulary import Frequency, RuleParts
 from crmcore.errors import ValidationError
 
 __all__ = [
@@ -145,7 +145,7 @@ def yearly_month(
 # ---------------------------------------------------------------- the rule as a whole
 
 
-def _shape(rule: RuleParts, first: datetime) -> None:
+def _shape(rule: RuleParts) -> None:
     """The parts that go together for the rule's frequency (field errors name the part)."""
     frequency = rule.frequency
     if frequency in (Frequency.DAILY, Frequency.WEEKLY):
@@ -171,30 +171,22 @@ def _shape(rule: RuleParts, first: datetime) -> None:
         raise ValidationError(
             "weekdays", f"a {frequency.value} rule takes one weekday, together with nth"
         )
-    if frequency is Frequency.YEARLY:
-        if rule.month is None:
-            if rule.month_day is not None or rule.nth is not None:
-                raise ValidationError("month", "is needed by a yearly rule on a day of the month")
-            return
-        longest = MONTH_DAYS[rule.month - 1]
-        name = MONTH_NAMES[rule.month - 1]
-        if rule.month_day is not None and abs(rule.month_day) > longest:
-            raise ValidationError("month_day", f"{name} never has {abs(rule.month_day)} days")
-        if rule.month_day is None and rule.nth is None:
-            day = first.day
-            if day > longest:
-                raise ValidationError("month", f"{name} has no day {day} (the start's day)")
+    # A yearly rule on a day its month never has (30 February) is valid and
+    # yields nothing, as RFC 5545 and dateutil have it: an empty series.
+    if (
+        frequency is Frequency.YEARLY
+        and rule.month is None
+        and (rule.month_day is not None or rule.nth is not None)
+    ):
+        raise ValidationError("month", "is needed by a yearly rule on a day of the month")
 
 
-def check_rule(rule: RuleParts, first: datetime) -> None:
-    """The checks of parts taken together: the ends, and the parts the frequency takes.
-
-    ``first`` is the start's wall time in the rule's zone.
-    """
+def check_rule(rule: RuleParts) -> None:
+    """The checks of parts taken together: the ends, and the parts the frequency takes."""
     if rule.count is not None and rule.until is not None:
         raise ValidationError(
             "until", "cannot be combined with count: a series ends after N times or on a date"
         )
     if rule.until is not None and rule.until < rule.start:
         raise ValidationError("until", "is before start")
-    _shape(rule, first)
+    _shape(rule)

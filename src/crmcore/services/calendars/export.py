@@ -265,6 +265,7 @@ class _TaskWriter:
                 Alarm(
                     action="DISPLAY",
                     before=reminder.before,
+                    calendar_days=reminder.calendar_days,
                     related="start" if reminder.anchor is Anchor.START else "end",
                     description=task.name,
                 )

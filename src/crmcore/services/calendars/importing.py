@@ -6,8 +6,8 @@ finds what it made before instead of making it again.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from datetime import datetime, timedelta
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import UTC, datetime, timedelta
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
@@ -41,6 +41,9 @@ _UNTITLED = "(без названия)"
 _MAX_NAME = 500
 _MAX_TAG = 100
 _LONGEST_REMINDER = timedelta(days=366)
+_RDATE_ON_TODO = (
+    "a task repeats by its rule alone; its {} added occurrence(s) were not imported, the to-do was"
+)
 
 
 @attrs.frozen(kw_only=True)
@@ -155,7 +158,9 @@ class Importer:
     # --- to-dos
 
     def _todo(self, item: CalendarItem, overrides: Sequence[CalendarItem]) -> None:
-        zone_name = item.time_zone or self.zone
+        zone_name = _frame(item, self.zone)
+        if item.rdates:
+            self._skip(item, _RDATE_ON_TODO.format(len(item.rdates)), "RDATE")
         zone = ZoneInfo(zone_name)
         try:
             start, end = _period(item, zone, self.now)
@@ -304,7 +309,7 @@ class Importer:
 
     def _alarms(self, task: Task, item: CalendarItem) -> None:
         """The to-do's alarms as reminders; alarms that fire at the same moment become one."""
-        wanted: dict[tuple[timedelta, str], set[str]] = {}
+        wanted: dict[tuple[timedelta, int, str], set[str]] = {}
         for alarm in item.alarms:
             before, anchor = alarm.before, alarm.related
             if alarm.at is not None:
@@ -318,12 +323,14 @@ class Importer:
                 reason = "reminders are set in whole minutes"
             else:
                 channels = {"in_app", "email"} if alarm.action == "EMAIL" else {"in_app"}
-                wanted.setdefault((before, anchor), set()).update(channels)
+                wanted.setdefault((before, alarm.calendar_days, anchor), set()).update(channels)
                 continue
             self._skip(item, f"{reason}; the alarm was not imported", "VALARM")
         reminders = ReminderService(self.context)
-        for (before, anchor), channels in wanted.items():
-            reminders.add(task, before, anchor=anchor, channels=sorted(channels))
+        for (before, days, anchor), channels in wanted.items():
+            reminders.add(
+                task, before, calendar_days=days, anchor=anchor, channels=sorted(channels)
+            )
 
     # --- events
 
@@ -338,25 +345,21 @@ class Importer:
                 "were not imported, the event was",
                 "VALARM",
             )
-        zone_name = item.time_zone or self.zone
+        zone_name = _frame(item, self.zone)
         zone = ZoneInfo(zone_name)
         try:
             start, length = _span(item, zone)
+            added = _added(item, zone)
         except OverflowError:
             self._skip(item, "a time in it is out of the range of years; it was not imported")
             return
-        if not item.rrule:
+        if not item.rrule and not added:
             for override in overrides:
                 self._skip(override, "it overrides an occurrence, but the event does not repeat")
             self._log(item, external_ref(item.uid), start, length)
             return
         try:
-            rule = Recurrence.from_rrule(
-                item.rrule,
-                start=start,
-                time_zone=zone_name,
-                exceptions=[instant(e, zone) for e in item.exdates],
-            )
+            rule = _event_rule(item, start, zone_name, zone)
         except (ValidationError, OverflowError) as error:
             problem = error.problem if isinstance(error, ValidationError) else str(error)
             self._skip(item, f"{problem}; only its first occurrence was imported", "RRULE")
@@ -364,7 +367,7 @@ class Importer:
                 self._skip(override, "its series was imported as its first occurrence only")
             self._log(item, external_ref(item.uid), start, length)
             return
-        moments = self._expand(item, rule, start)
+        moments = self._expand(item, rule, start, added, zone)
         imported = set(moments)
         replaced: dict[datetime, CalendarItem] = {}
         for override in overrides:
@@ -376,7 +379,7 @@ class Importer:
                 continue
             if moment in imported:
                 replaced[moment] = override
-            elif rule.is_occurrence(moment):
+            elif moment in added or (rule is not None and rule.is_occurrence(moment)):
                 self._skip(override, "its occurrence is outside the imported window")
             else:
                 self._skip(
@@ -385,7 +388,8 @@ class Importer:
         for moment in moments:
             source = replaced.get(moment)
             if source is None:
-                self._log(item, external_ref(item.uid, moment), moment, length)
+                own_length = added.get(moment) or length
+                self._log(item, external_ref(item.uid, moment), moment, own_length)
             elif source.status != "CANCELLED":
                 try:
                     occurs, own = _span(source, zone)
@@ -394,15 +398,25 @@ class Importer:
                 fallback = item.summary
                 self._log(source, external_ref(item.uid, moment), occurs, own or length, fallback)
 
-    def _expand(self, item: CalendarItem, rule: Recurrence, start: datetime) -> list[datetime]:
+    def _expand(
+        self,
+        item: CalendarItem,
+        rule: Recurrence | None,
+        start: datetime,
+        added: Mapping[datetime, timedelta | None],
+        zone: ZoneInfo,
+    ) -> list[datetime]:
         """The occurrences imported: from ten years before the horizon up to it, the last 1000.
 
-        A series starting after the horizon is imported as its first occurrence.
+        They are the rule's and the added ones (RDATE), less the excluded ones
+        (EXDATE).  A series starting after the horizon is imported as its
+        first occurrence.
         """
         if start >= self.horizon:
             return [start]
         low = max(start, self.horizon - EXPAND_BACK)
-        moments = rule.occurrences(low, self.horizon)
+        moments = [] if rule is None else rule.occurrences(low, self.horizon)
+        moments = _with_added(moments, item, added, zone, low, self.horizon)
         if low == start and (not moments or moments[0] != start):
             # DTSTART is always the first instance, whether the rule makes it or not.
             moments.insert(0, start)
@@ -424,7 +438,7 @@ class Importer:
         if item.status == "CANCELLED":
             self._skip(item, "it cancels an occurrence of a series that is not in the file")
             return
-        zone = ZoneInfo(item.time_zone or self.zone)
+        zone = ZoneInfo(_frame(item, self.zone))
         try:
             occurrence = instant(item.recurrence_id, zone)
             start, length = _span(item, zone)
@@ -464,6 +478,59 @@ class Importer:
             external_ref=ref,
         )
         self.events.append(event.id)
+
+
+def _frame(item: CalendarItem, fallback: str) -> str:
+    """The zone an item's series is kept and expanded in, whoever imports it.
+
+    The zone of its TZID; UTC for a start given in UTC; ``fallback`` (the
+    importing employee's zone) for floating and all-day times, which are
+    the reader's own wall-clock times.
+    """
+    if item.time_zone is not None:
+        return item.time_zone
+    anchor = item.start if item.start is not None else item.end
+    if isinstance(anchor, datetime) and anchor.tzinfo is UTC:
+        return "UTC"
+    return fallback
+
+
+def _event_rule(
+    item: CalendarItem, start: datetime, zone_name: str, zone: ZoneInfo
+) -> Recurrence | None:
+    """The event's RRULE, or None when it has only added dates (RDATE)."""
+    if not item.rrule:
+        return None
+    return Recurrence.from_rrule(
+        item.rrule,
+        start=start,
+        time_zone=zone_name,
+        exceptions=[instant(e, zone) for e in item.exdates],
+    )
+
+
+def _with_added(
+    moments: list[datetime],
+    item: CalendarItem,
+    added: Mapping[datetime, timedelta | None],
+    zone: ZoneInfo,
+    low: datetime,
+    high: datetime,
+) -> list[datetime]:
+    """The rule's ``moments`` with the added ones from ``low`` up to ``high``, less EXDATE."""
+    excluded = {instant(moment, zone).astimezone(UTC) for moment in item.exdates}
+    extra = [m for m in added if low <= m < high and m.astimezone(UTC) not in excluded]
+    return sorted({*moments, *extra}) if extra else moments
+
+
+def _added(item: CalendarItem, zone: ZoneInfo) -> dict[datetime, timedelta | None]:
+    """The occurrences RDATE adds, and the length of those given as a period."""
+    return {
+        instant(added.start, zone): (
+            None if added.end is None else added.end - instant(added.start, zone)
+        )
+        for added in item.rdates
+    }
 
 
 def _period(item: CalendarItem, zone: ZoneInfo, now: datetime) -> tuple[datetime, datetime]:

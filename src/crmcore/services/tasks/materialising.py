@@ -208,7 +208,7 @@ class MaterialiseMixin(TaskServiceBase):
             )
         for reminder in uow.reminders.find(task_id=template.id):
             copied = attrs.evolve(
-                reminder.due_anew(stored.planned_start, stored.planned_end),
+                reminder.due_anew(stored.planned_start, stored.planned_end, stored.time_zone),
                 id=new_id(),
                 task_id=stored.id,
             )

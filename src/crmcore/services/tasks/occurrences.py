@@ -201,6 +201,9 @@ def recurrence_for(task: Task, rule: Recurrence | str, options: Mapping[str, Any
     if "weekdays" in given:
         weekdays = given["weekdays"]
         given["weekdays"] = _weekdays([weekdays] if isinstance(weekdays, str) else weekdays)
+        if not given["weekdays"]:
+            # Leaving weekdays out means the start's weekday; an empty set picks no day.
+            raise ValidationError("weekdays", "is empty: name at least one day, or leave it out")
     try:
         return Recurrence(
             frequency=frequency, start=task.planned_start, time_zone=task.time_zone, **given

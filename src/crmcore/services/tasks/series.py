@@ -131,7 +131,11 @@ class SeriesMixin(MaterialiseMixin, TaskCardMixin):
                 ]
             zone = ZoneInfo(template.time_zone)
             found = []
-            for moment in series.recurrence.occurrences(start, end):
+            try:
+                moments = series.recurrence.occurrences(start, end)
+            except ValidationError as error:  # a window too long: it is the end that is
+                raise ValidationError("end", error.problem) from None
+            for moment in moments:
                 instance = made.get(moment)
                 if instance is not None:
                     found.append(

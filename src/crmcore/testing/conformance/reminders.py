@@ -50,6 +50,9 @@ BAD_REMINDERS: list[tuple[dict[str, Any], str]] = [
     ({"before": timedelta(seconds=90)}, "before"),
     ({"before": "400 days"}, "before"),
     ({"before": 5}, "before"),
+    ({"before": "1 day", "calendar_days": 2}, "calendar_days"),  # more than before's days
+    ({"before": "1 day", "calendar_days": -1}, "calendar_days"),
+    ({"before": "1 day", "calendar_days": "1"}, "calendar_days"),
     ({"before": "1 hour", "anchor": "middle"}, "anchor"),
     ({"before": "1 hour", "recipients": ["client"]}, "recipients"),
     ({"before": "1 hour", "recipients": []}, "recipients"),
@@ -72,7 +75,8 @@ BAD_REMINDER_CHANGES: list[tuple[dict[str, Any], str]] = [
 def _reminders_on_a_dst_change_day(
     team: Team, zone_name: str, sunday: date, day_before: str
 ) -> None:
-    """A task at 09:00 on the Sunday the clocks change, reminded a day before and at its start."""
+    """A task at 09:00 on the Sunday the clocks change, reminded a day before, 24 hours
+    before and at its start; and one at 09:00 the day after, reminded 3 days before."""
     crm = team.crm
     zone = ZoneInfo(zone_name)
     start = datetime.combine(sunday, time(9), tzinfo=zone)
@@ -85,22 +89,45 @@ def _reminders_on_a_dst_change_day(
         executors=[team.ivanov],
     )
     options: dict[str, Any] = {"recipients": ["executors"], "channels": ["in_app"]}
-    earlier = crm.reminders.add(task, "1 day", **options)
+    calendar_day = crm.reminders.add(task, "1 day", **options)
+    exact = crm.reminders.add(task, "24 hours", **options)
     on_time = crm.reminders.add(task, "0 minutes", **options)
-    # "1 day" is an exact duration, 24 hours back from the start instant: the
-    # day before has another UTC offset, so it is not 09:00 there.
-    assert earlier.next_at == instant - timedelta(hours=24)
-    assert earlier.next_at.astimezone(zone).strftime("%d %H:%M") == (
+    # "1 day" is a calendar day: 09:00 the day before on the task's clock,
+    # which is not 24 hours before when the clocks change in between.
+    the_day_before = datetime.combine(sunday - DAY, time(9), tzinfo=zone)
+    assert calendar_day.next_at == the_day_before.astimezone(UTC)
+    assert calendar_day.next_at != instant - timedelta(hours=24)
+    assert (calendar_day.before, calendar_day.calendar_days) == (DAY, 1)
+    # "24 hours" is exact: the day before has another UTC offset, so not 09:00 there.
+    assert exact.next_at == instant - timedelta(hours=24)
+    assert exact.next_at.astimezone(zone).strftime("%d %H:%M") == (
         f"{(sunday - DAY).day:02d} {day_before}"
     )
+    assert (exact.before, exact.calendar_days) == (DAY, 0)
     assert on_time.next_at == instant
     assert on_time.next_at.astimezone(zone).strftime("%d %H:%M") == f"{sunday.day:02d} 09:00"
-    assert crm.reminders.fire(instant - timedelta(hours=24)) == 1
+    for moment in sorted((calendar_day.next_at, exact.next_at)):
+        assert crm.reminders.fire(moment) == 1
     assert crm.reminders.due(instant - MINUTE) == []
     [due] = crm.reminders.due(instant)
     assert due.reminder.id == on_time.id
     assert crm.reminders.fire(instant) == 1
-    assert len(outbox_messages(team, "reminder")) == 2
+    assert len(outbox_messages(team, "reminder")) == 3
+
+    monday = datetime.combine(sunday + DAY, time(9), tzinfo=zone)
+    after = crm.tasks.create(
+        "Звіт", start=monday, end=monday + HOUR, time_zone=zone_name, executors=[team.ivanov]
+    )
+    three_days = crm.reminders.add(after, "3 days", **options)
+    a_week = crm.reminders.add(after, "1 week", anchor="end", **options)
+    assert three_days.next_at == datetime.combine(sunday - 2 * DAY, time(9), tzinfo=zone)
+    assert a_week.next_at == datetime.combine(sunday + DAY - 7 * DAY, time(10), tzinfo=zone)
+    assert three_days.describe() == "3 дней до начала"
+    assert exact.describe() == "24 часов до начала"
+    # Moving the task is a new moment on the same clock.
+    crm.tasks.update(after, start=monday + DAY, end=monday + DAY + HOUR)
+    (moved, _) = sorted(crm.reminders.of(after), key=lambda r: r.before)
+    assert moved.next_at == datetime.combine(sunday - DAY, time(9), tzinfo=zone)
 
 
 def _weekly_series_across_a_dst_change(team: Team, zone_name: str, sunday: date) -> None:
@@ -439,7 +466,7 @@ class ReminderConformance:
     # --- daylight saving time -------------------------------------------------------------
 
     @pytest.mark.parametrize(("zone_name", "sunday", "day_before"), DST_CHANGES)
-    def test_notifications_dst_change_keeps_wall_times_and_exact_reminder_instants(
+    def test_notifications_dst_change_keeps_wall_times_and_calendar_day_reminders(
         self, team: Team, zone_name: str, sunday: date, day_before: str
     ) -> None:
         _reminders_on_a_dst_change_day(team, zone_name, sunday, day_before)

@@ -46,11 +46,18 @@ BAD_RULES: list[tuple[str, dict[str, Any], str]] = [
     ("FREQ=HOURLY", {}, "rrule"),
     ("FREQ=WEEKLY;BYDAY=XX", {}, "rrule"),
     ("FREQ=DAILY;COUNT=0", {}, "rrule"),
+    # Combinations RFC 5545 rules out, each named by its part.
+    ("FREQ=MONTHLY;BYWEEKNO=3", {}, "rrule"),
+    ("FREQ=DAILY;BYSETPOS=1", {}, "rrule"),
+    ("FREQ=WEEKLY;BYDAY=1MO", {}, "rrule"),
+    ("FREQ=DAILY;INTERVAL=0", {}, "rrule"),
+    ("FREQ=DAILY;COUNT=2;UNTIL=20141201T000000Z", {}, "rrule"),
     ("daily", {"count": 0}, "count"),
     ("daily", {"count": -1}, "count"),
     ("daily", {"until": datetime(2014, 11, 1, tzinfo=UTC)}, "until"),
     ("daily", {"until": datetime(2014, 11, 20)}, "until"),
     ("weekly", {"weekdays": ["funday"]}, "weekdays[0]"),
+    ("weekly", {"weekdays": []}, "weekdays"),  # an empty set is no "the start's weekday"
     ("weekly", {"month_day": 3}, "month_day"),
 ]
 BAD_EDITS: list[tuple[str, dict[str, Any], str]] = [
@@ -131,6 +138,28 @@ class SeriesConformance:
                 crm.tasks.repeat(task, "daily", **options)
             assert (options, caught.value.field) == (options, field)
         assert crm.tasks.series(task.id) is None
+
+    def test_notifications_a_start_with_a_fraction_of_a_second_is_its_first_occurrence(
+        self, team: Team
+    ) -> None:
+        start = MONDAY + timedelta(microseconds=250_000)
+        task = team_task(team, start=start, length=HOUR)
+        team.crm.tasks.repeat(task, "weekly", count=3)
+        stored = team.crm.tasks.get(task.id)
+        found = team.crm.tasks.occurrences(
+            task.id, start=stored.planned_start, end=start + 21 * DAY
+        )
+        assert [o.start for o in found] == [start, start + 7 * DAY, start + 14 * DAY]
+        assert stored.occurrence == stored.planned_start
+
+    def test_notifications_a_window_past_the_occurrence_limit_is_refused_by_its_end(
+        self, team: Team
+    ) -> None:
+        task = _repeating(team, "daily")
+        with pytest.raises(ValidationError) as caught:
+            team.crm.tasks.occurrences(task.id, start=MONDAY, end=MONDAY + 300 * 366 * DAY)
+        assert caught.value.field == "end"
+        assert "more than 100,000 occurrences" in caught.value.problem
 
     def test_notifications_a_task_repeats_once(self, team: Team) -> None:
         task = _repeating(team, "daily")

@@ -26,6 +26,8 @@ def define(schema: Schema) -> dict[str, Table]:
         Column("id", Uuid, primary_key=True),
         Column("task_id", Uuid, ForeignKey(schema.fk("tasks")), nullable=False, index=True),
         Column("before", BigInteger, nullable=False),
+        # Added by revision 0007 to rows that had none: their whole days.
+        Column("calendar_days", Integer, nullable=False, server_default="0"),
         Column("anchor", String(8), nullable=False),
         Column("recipients", JSON, nullable=False),
         Column("channels", JSON, nullable=False),
