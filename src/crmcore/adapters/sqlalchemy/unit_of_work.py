@@ -61,8 +61,92 @@ class StorageContext(Protocol):
         """The record mapper of one table, built once per storage."""
 
 
+_REPOSITORIES: dict[str, Callable[[Any, Tables], Any]] = {
+    "clients": Clients,
+    "contacts": Contacts,
+    "employees": Employees,
+    "event_types": EventTypes,
+    "events": Events,
+    "timeline": Timeline,
+    "history": History,
+    "projects": Projects,
+    "tasks": Tasks,
+    "executors": Executors,
+    "work_log": WorkLog,
+    "dependencies": Dependencies,
+    "comments": Comments,
+    "links": Links,
+    "attachments": Attachments,
+    "field_definitions": FieldDefinitions,
+    "field_values": FieldValues,
+    "reminders": Reminders,
+    "series": SeriesRecords,
+    "messages": Messages,
+    "inbox": Inbox,
+    "preferences": Preferences,
+    "subscriptions": Subscriptions,
+    "synced_items": SyncedItems,
+    "calls": Calls,
+    "call_events": CallEvents,
+    "mail_messages": MailMessages,
+    "mail_thread_ids": MailThreadIds,
+    "mail_aliases": MailAliases,
+    "mailbox_states": MailboxStates,
+    "products": Products,
+    "contracts": Contracts,
+    "stages": Stages,
+    "documents": Documents,
+    "document_lines": DocumentLines,
+    "allocations": Allocations,
+    "balances": Balances,
+}
+"""The repository class of each capability's attribute of a unit of work."""
+
+
 class SQLUnitOfWork:
-    """One transaction on a connection of the storage's engine, begun on first use."""
+    """One transaction on a connection of the storage's engine, begun on first use.
+
+    Its repositories (one attribute per capability, as the storage port names
+    them) are made on first use.
+    """
+
+    clients: Clients
+    contacts: Contacts
+    employees: Employees
+    event_types: EventTypes
+    events: Events
+    timeline: Timeline
+    history: History
+    projects: Projects
+    tasks: Tasks
+    executors: Executors
+    work_log: WorkLog
+    dependencies: Dependencies
+    comments: Comments
+    links: Links
+    attachments: Attachments
+    field_definitions: FieldDefinitions
+    field_values: FieldValues
+    reminders: Reminders
+    series: SeriesRecords
+    messages: Messages
+    inbox: Inbox
+    preferences: Preferences
+    subscriptions: Subscriptions
+    synced_items: SyncedItems
+    calls: Calls
+    call_events: CallEvents
+    mail_messages: MailMessages
+    mail_thread_ids: MailThreadIds
+    mail_aliases: MailAliases
+    mailbox_states: MailboxStates
+    products: Products
+    contracts: Contracts
+    stages: Stages
+    documents: Documents
+    document_lines: DocumentLines
+    allocations: Allocations
+    balances: Balances
 
     def __init__(self, storage: StorageContext, *, writes: bool = True) -> None:
         self._storage = storage
@@ -70,44 +154,17 @@ class SQLUnitOfWork:
         self._connection: Connection | None = None
         self.codec = storage.codec
         self.statements = storage.statements
-        t = storage.tables
-        self.clients = Clients(self, t)
-        self.contacts = Contacts(self, t)
-        self.employees = Employees(self, t)
-        self.event_types = EventTypes(self, t)
-        self.events = Events(self, t)
-        self.timeline = Timeline(self, t)
-        self.history = History(self, t)
-        self.projects = Projects(self, t)
-        self.tasks = Tasks(self, t)
-        self.executors = Executors(self, t)
-        self.work_log = WorkLog(self, t)
-        self.dependencies = Dependencies(self, t)
-        self.comments = Comments(self, t)
-        self.links = Links(self, t)
-        self.attachments = Attachments(self, t)
-        self.field_definitions = FieldDefinitions(self, t)
-        self.field_values = FieldValues(self, t)
-        self.reminders = Reminders(self, t)
-        self.series = SeriesRecords(self, t)
-        self.messages = Messages(self, t)
-        self.inbox = Inbox(self, t)
-        self.preferences = Preferences(self, t)
-        self.subscriptions = Subscriptions(self, t)
-        self.synced_items = SyncedItems(self, t)
-        self.calls = Calls(self, t)
-        self.call_events = CallEvents(self, t)
-        self.mail_messages = MailMessages(self, t)
-        self.mail_thread_ids = MailThreadIds(self, t)
-        self.mail_aliases = MailAliases(self, t)
-        self.mailbox_states = MailboxStates(self, t)
-        self.products = Products(self, t)
-        self.contracts = Contracts(self, t)
-        self.stages = Stages(self, t)
-        self.documents = Documents(self, t)
-        self.document_lines = DocumentLines(self, t)
-        self.allocations = Allocations(self, t)
-        self.balances = Balances(self, t)
+
+    def __getattr__(self, name: str) -> Any:
+        # A repository is built the first time a unit of work asks for it: most
+        # units of work use two or three of them, and building all of them was
+        # a measurable share of every short read.
+        build = _REPOSITORIES.get(name)
+        if build is None:
+            raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+        repository = build(self, self._storage.tables)
+        self.__dict__[name] = repository
+        return repository
 
     def mapper(self, name: str, build: Callable[[], Any]) -> Any:
         """The record mapper of one table, built once per storage."""
