@@ -286,6 +286,22 @@ class RawTelephony:
             ),
             (client[0],),
         ).fetchall()
+        # What the client owes past due today, per currency: invoices less the
+        # allocations effective by today.
+        today = datetime.now(UTC).date()
+        day: Any = today.isoformat() if self.raw.sqlite else today
+        cursor.execute(
+            sql(
+                "SELECT d.currency, SUM(d.gross - COALESCE(t.applied, 0)) FROM {documents} d"
+                " LEFT JOIN (SELECT target_id, SUM(amount) AS applied FROM {allocations}"
+                "  WHERE effective_on <= ? AND client_id = ? GROUP BY target_id) t"
+                "  ON t.target_id = d.id"
+                " WHERE d.client_id = ? AND d.kind = 'invoice' AND d.status = 'issued'"
+                " AND d.issued_on <= ? AND d.due_on < ? AND d.gross > COALESCE(t.applied, 0)"
+                " GROUP BY d.currency"
+            ),
+            (day, client[0], client[0], day, day),
+        ).fetchall()
 
     def deliver(self, event: Any) -> bool:
         """One delivery of a replayed call event; False when it was delivered before."""

@@ -44,8 +44,8 @@ from crmcore.services.base import Service
 from crmcore.services.host_documents import (
     ask_hosts,
     merge_ageing,
-    merge_open_items,
     merge_statement,
+    open_items_with_hosts,
 )
 from crmcore.services.refs import ClientRef, ContractRef, find_client, find_contract
 
@@ -165,15 +165,9 @@ class BalanceService(Service):
         currency: str | None,
         overdue_only: bool,
     ) -> list[OpenItem]:
-        """The storage's open items and the hosts' (``crmcore_documents``), merged."""
-        stored = uow.balances.open_items(
-            point, client_id=client_id, currency=currency, overdue_only=overdue_only
+        return open_items_with_hosts(
+            self._context, uow, point, client_id, currency=currency, overdue_only=overdue_only
         )
-        host = self._hosts(client_id, None, point.on)
-        if not host.documents:
-            return stored
-        theirs = open_items(host.documents, host.allocations, point)
-        return merge_open_items(stored, select_open(theirs, point.on, currency, overdue_only))
 
     def _hosts(self, client_id: UUID | None, start: date | None, end: date) -> HostDocuments:
         return ask_hosts(self._context, None if client_id is None else [client_id], start, end)

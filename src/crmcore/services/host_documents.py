@@ -15,13 +15,20 @@ from collections.abc import Iterable, Iterator, Sequence
 from datetime import date
 from uuid import UUID
 
-from crmcore.domain.allocations import Allocation, OpenItem
-from crmcore.domain.balances import ZERO, AgeingRow, StatementRow
+from crmcore.domain.allocations import Allocation, AsOf, OpenItem
+from crmcore.domain.balances import ZERO, AgeingRow, StatementRow, open_items, select_open
 from crmcore.domain.documents import Document, HostDocuments
 from crmcore.errors import PluginError
+from crmcore.ports import UnitOfWork
 from crmcore.services.context import Context
 
-__all__ = ["ask_hosts", "merge_ageing", "merge_open_items", "merge_statement"]
+__all__ = [
+    "ask_hosts",
+    "merge_ageing",
+    "merge_open_items",
+    "merge_statement",
+    "open_items_with_hosts",
+]
 
 
 def ask_hosts(
@@ -53,6 +60,27 @@ def ask_hosts(
         documents.extend(d for d in answer.documents if asked is None or d.client_id in asked)
         allocations.extend(answer.allocations)
     return HostDocuments(documents=tuple(documents), allocations=tuple(allocations))
+
+
+def open_items_with_hosts(
+    context: Context,
+    uow: UnitOfWork,
+    point: AsOf,
+    client_id: UUID | None,
+    *,
+    currency: str | None = None,
+    overdue_only: bool = False,
+) -> list[OpenItem]:
+    """The storage's open items as of ``point`` and the hosts' (``crmcore_documents``),
+    merged: what every report and the telephony screen pop count as owed."""
+    stored = uow.balances.open_items(
+        point, client_id=client_id, currency=currency, overdue_only=overdue_only
+    )
+    host = ask_hosts(context, None if client_id is None else [client_id], None, point.on)
+    if not host.documents:
+        return stored
+    theirs = open_items(host.documents, host.allocations, point)
+    return merge_open_items(stored, select_open(theirs, point.on, currency, overdue_only))
 
 
 def merge_open_items(stored: Iterable[OpenItem], hosts: Iterable[OpenItem]) -> list[OpenItem]:

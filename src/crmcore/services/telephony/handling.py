@@ -313,7 +313,9 @@ class HandlingMixin(TelephonyBase):
             )
         else:
             candidates = match.candidates
-        return screen_pop(uow, self.settings, call, employee=ringing, candidates=candidates)
+        return screen_pop(
+            self._context, uow, self.settings, call, employee=ringing, candidates=candidates
+        )
 
     def _log(self, uow: UnitOfWork, call: Call, summary: CallSummary) -> tuple[Call, Event | None]:
         """The ended call as its one event on the timeline (made once, then kept in step)."""

@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 import attrs
 
 from crmcore.domain import CallerMatch, Client, ContactPerson, Employee, Phone, TimelineEntry
+from crmcore.domain.allocations import AsOf
 from crmcore.domain.calls import Call
+from crmcore.domain.documents import DocumentKind
 from crmcore.domain.tasks import CLOSED_STATUSES, Task, TaskSearch, TaskSort, TaskStatus
 from crmcore.domain.telephony import TelephonySettings
 from crmcore.domain.timeline import TimelineFilter
 from crmcore.ports import UnitOfWork
+from crmcore.services.context import Context
+from crmcore.services.host_documents import open_items_with_hosts
 
 __all__ = ["ScreenPop", "screen_pop"]
 
@@ -30,8 +35,10 @@ class ScreenPop:
     :func:`crmcore.domain.search.order_callers`); ``client`` and ``contact``
     are the call's match.  ``open_tasks`` are the client's open tasks,
     earliest due first, and ``last_contacts`` its latest events, newest
-    first.  There is no figure of overdue sums yet: crmcore keeps no
-    payments so far, so the pop leaves it out rather than show zero.
+    first.  ``overdue`` is what the client owes past its invoices' due
+    dates today (in the company's time zone), per currency, the host ERP's
+    own documents included; it is empty when nothing is overdue and None
+    when the caller is no known client.
     """
 
     call: Call
@@ -44,6 +51,7 @@ class ScreenPop:
     responsible: Employee | None
     open_tasks: tuple[Task, ...]
     last_contacts: tuple[TimelineEntry, ...]
+    overdue: dict[str, Decimal] | None = None
 
     def as_dict(self) -> dict[str, Any]:
         """The pop as JSON-ready data for a PBX client (times as ISO 8601 text)."""
@@ -70,6 +78,9 @@ class ScreenPop:
             if contact is None
             else {"name": contact.name, "position": contact.position},
             "responsible": person(self.responsible),
+            "overdue": None
+            if self.overdue is None
+            else {currency: str(amount) for currency, amount in self.overdue.items()},
             "candidates": [
                 {
                     "client_code": match.client.code,
@@ -100,6 +111,7 @@ class ScreenPop:
 
 
 def screen_pop(
+    context: Context,
     uow: UnitOfWork,
     settings: TelephonySettings,
     call: Call,
@@ -128,11 +140,13 @@ def screen_pop(
     if contact is None and call.contact_id is not None:
         contact = uow.contacts.get(call.contact_id)
     responsible = None
+    overdue: dict[str, Decimal] | None = None
     tasks: list[Task] = []
     entries: list[TimelineEntry] = []
     if client is not None:
         if client.responsible_id is not None:
             responsible = uow.employees.get(client.responsible_id)
+        overdue = _overdue(context, uow, client)
         if settings.open_tasks:
             tasks = uow.tasks.search(
                 TaskSearch(client_id=client.id, statuses=_OPEN),
@@ -155,7 +169,17 @@ def screen_pop(
         responsible=responsible,
         open_tasks=tuple(tasks),
         last_contacts=tuple(entries),
+        overdue=overdue,
     )
+
+
+def _overdue(context: Context, uow: UnitOfWork, client: Client) -> dict[str, Decimal]:
+    today = context.today()
+    found: dict[str, Decimal] = {}
+    for item in open_items_with_hosts(context, uow, AsOf(on=today), client.id, overdue_only=True):
+        if item.kind == DocumentKind.INVOICE.value and item.days_overdue(today) > 0:
+            found[item.currency] = found.get(item.currency, Decimal(0)) + item.open
+    return found
 
 
 def _same(contact: ContactPerson | None, contact_id: object) -> bool:

@@ -20,6 +20,7 @@ from crmcore.testing.conformance.inbox import InboxConformance
 from crmcore.testing.conformance.mail import MailConformance
 from crmcore.testing.conformance.outbox import OutboxConformance
 from crmcore.testing.conformance.reminders import ReminderConformance
+from crmcore.testing.conformance.screen_pop import ScreenPopConformance
 from crmcore.testing.conformance.series import SeriesConformance
 from crmcore.testing.conformance.task_calendar import TaskCalendarConformance
 from crmcore.testing.conformance.task_card import TaskCardConformance
@@ -56,6 +57,7 @@ class StorageConformance(
     InboxConformance,
     DispatcherConformance,
     TelephonyConformance,
+    ScreenPopConformance,
     ClickToCallConformance,
     MailConformance,
     TransactionConformance,

@@ -449,42 +449,6 @@ class TelephonyConformance:
         assert pop.phone == Phone("+380671234567")
         assert pbx.crm.clients.search(phone="+380671234567") == []
 
-    # --- screen pop -----------------------------------------------------------------------
-
-    def test_telephony_screen_pop_shows_who_calls_their_manager_tasks_and_last_contacts(
-        self, pbx: PbxOffice
-    ) -> None:
-        crm = pbx.crm
-        crm.events.log(pbx.pdv, type="Встр", subject="Зустріч", occurred_at=utc_2014(3))
-        crm.events.log(pbx.pdv, type="ВхЗ", subject="Запит ціни", occurred_at=utc_2014(4))
-        task = crm.tasks.create("Рахунок", client=pbx.pdv, end=utc_2014(7), executors=[pbx.iryna])
-        handled = crm.telephony.handle(call_event("ringing", extension="202"))
-        pop = pop_of(handled)
-        assert (pop.client, pop.contact, pop.responsible, pop.employee) == (
-            pbx.pdv,
-            None,
-            pbx.iryna,
-            pbx.iryna,
-        )
-        assert (pop.number, pop.phone, pop.call.id) == (
-            "+380442067222",
-            Phone("+380442067222"),
-            handled.call.id,
-        )
-        assert [t.id for t in pop.open_tasks] == [task.id]
-        assert [e.title for e in pop.last_contacts] == ["Запит ціни", "Зустріч"]
-        shown = pop.as_dict()
-        assert shown["client"] == {"code": "1", "name": "ПДВ"}
-        assert shown["responsible"]["name"] == "Петрова Ірина"
-        assert shown["e164"] == "+380442067222"
-        assert [t["name"] for t in shown["open_tasks"]] == ["Рахунок"]
-        assert "overdue" not in shown
-        assert not hasattr(pop, "overdue")
-        answered = crm.telephony.handle(call_event("answered", 3, extension="202"))
-        assert answered.screen_pop is None  # only a ringing phone pops
-        crm.telephony.handle(call_event("ended", 9))
-        assert crm.telephony.handle(call_event("ringing", extension="202")).screen_pop is None
-
     # --- bad input ------------------------------------------------------------------------
 
     def test_telephony_withheld_and_garbage_numbers_lose_no_call(self, pbx: PbxOffice) -> None:
